@@ -1,0 +1,31 @@
+/* args.h — the one option parser every command uses.
+ *
+ *   int steps = 100; const char *out = NULL; int verbose = 0;
+ *   ArgSpec specs[] = {
+ *       {"steps", 'i', &steps, "N", "training steps"},
+ *       {"out", 's', &out, "FILE", "output file (required)"},
+ *       {"verbose", 'b', &verbose, NULL, "more output"},
+ *       {0}};
+ *   int rc = args_parse("pretrain", "rlhf pretrain [options] FILES...", specs, argc, argv, &pos, &npos);
+ *   if (rc >= 0) return rc;   // 0 after --help, 2 on bad usage (message printed)
+ *
+ * Types: 'i' int, 'l' long long, 'd' double, 'f' float, 's' const char*, 'b' flag (sets 1).
+ * Accepts --name VALUE and --name=VALUE. Positional arguments are returned in
+ * order (argv[0], the command name, excluded). "--" ends options. */
+#ifndef RLHF_ARGS_H
+#define RLHF_ARGS_H
+
+typedef struct ArgSpec {
+    const char *name;
+    char type;
+    void *dst;
+    const char *metavar;
+    const char *help;
+} ArgSpec;
+
+/* Returns -1 when the caller should go on, 0 when --help was printed, 2 on bad usage. */
+int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int argc, char **argv,
+               char ***positional, int *npositional);
+void args_print_help(const char *cmd, const char *usage, const ArgSpec *specs);
+
+#endif
