@@ -1,0 +1,342 @@
+/* kvcache.c — see kvcache.h. */
+#include "model/kvcache.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/common.h"
+
+/* ---- layer kernels over N rows ------------------------------------------ */
+
+/* out (N,C) = LayerNorm(in) · w + b, eps 1e-5 (GPT-2). */
+static void layernorm(float *out, const float *in, const float *w, const float *b, int N, int C) {
+#pragma omp parallel for if (N > 16) schedule(static)
+    for (int i = 0; i < N; i++) {
+        const float *x = in + (size_t)i * C;
+        float *y = out + (size_t)i * C;
+        float mean = 0.0f;
+        for (int c = 0; c < C; c++) mean += x[c];
+        mean /= (float)C;
+        float var = 0.0f;
+        for (int c = 0; c < C; c++) { float d = x[c] - mean; var += d * d; }
+        var /= (float)C;
+        float rstd = 1.0f / sqrtf(var + 1e-5f);
+        for (int c = 0; c < C; c++) y[c] = (x[c] - mean) * rstd * w[c] + b[c];
+    }
+}
+
+/* y (N,OC) = x (N,IC) · W^T with W (OC,IC) row-major; beta 1 accumulates into y. */
+static void matmul_wt(float *y, const float *x, const float *W, int N, int OC, int IC, float beta) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, W, IC, beta, y, OC);
+}
+
+static void add_bias(float *y, const float *bias, int N, int OC) {
+#pragma omp parallel for if ((size_t)N * OC > 65536) schedule(static)
+    for (int i = 0; i < N; i++) {
+        float *r = y + (size_t)i * OC;
+        for (int c = 0; c < OC; c++) r[c] += bias[c];
+    }
+}
+
+/* exp for the GELU: Cody–Waite range reduction and a degree-6 polynomial, ~1 ulp,
+ * written as plain arithmetic so the loop vectorises (libm's tanhf does not). */
+static inline float fast_expf(float x) {
+    x = fminf(fmaxf(x, -87.0f), 88.0f);
+    float n = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* h = GELU_tanh(h + bias) in place; tanh(u) = 1 − 2 / (e^{2u} + 1). */
+static void bias_gelu(float *h, const float *bias, int N, int OC) {
+    const float s = 0.7978845608028654f;   /* sqrt(2/pi) */
+#pragma omp parallel for if ((size_t)N * OC > 65536) schedule(static)
+    for (int i = 0; i < N; i++) {
+        float *r = h + (size_t)i * OC;
+#pragma omp simd
+        for (int c = 0; c < OC; c++) {
+            float x = r[c] + bias[c];
+            float u = s * (x + 0.044715f * x * x * x);
+            float t = 1.0f - 2.0f / (fast_expf(2.0f * u) + 1.0f);
+            r[c] = 0.5f * x * (1.0f + t);
+        }
+    }
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+int kv_create(KvCache *kv, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e) {
+    memset(kv, 0, sizeof *kv);
+    const GPT2Config *c = &m->cfg;
+    if (B < 1 || max_prompt < 1 || max_new < 0)
+        return rlhf_err(e, "kvcache: batch %d, max prompt %d, max new %d: need B ≥ 1, prompt ≥ 1, new ≥ 0",
+                        B, max_prompt, max_new);
+    if (!m->params.wte) return rlhf_err(e, "kvcache: model has no parameters");
+    int C = c->n_embd, V = c->vocab_size, L = c->n_layer;
+    kv->m = m;
+    kv->B = B;
+    kv->max_prompt = max_prompt;
+    kv->T = max_prompt + max_new;
+    kv->n_threads = omp_get_max_threads();
+    size_t N = (size_t)B * max_prompt, T = (size_t)kv->T;
+    size_t cache = (size_t)L * B * T * C;
+    int fail = !(kv->k = rlhf_malloc(cache * sizeof(float), e)) ||
+               !(kv->v = rlhf_malloc(cache * sizeof(float), e)) ||
+               !(kv->valid = rlhf_calloc((size_t)B * T, 1, e)) ||
+               !(kv->pos = rlhf_calloc((size_t)B, sizeof(int), e)) ||
+               !(kv->act = rlhf_calloc((size_t)B, sizeof(int), e)) ||
+               !(kv->row_of = rlhf_calloc((size_t)B, sizeof(int), e)) ||
+               !(kv->last = rlhf_calloc((size_t)B, sizeof(int), e)) ||
+               !(kv->logits = rlhf_malloc((size_t)B * V * sizeof(float), e)) ||
+               !(kv->x = rlhf_malloc(N * C * sizeof(float), e)) ||
+               !(kv->xn = rlhf_malloc(N * C * sizeof(float), e)) ||
+               !(kv->qkv = rlhf_malloc(N * 3 * C * sizeof(float), e)) ||
+               !(kv->atty = rlhf_malloc(N * C * sizeof(float), e)) ||
+               !(kv->fch = rlhf_malloc(N * 4 * C * sizeof(float), e)) ||
+               !(kv->scores = rlhf_malloc((size_t)kv->n_threads * max_prompt * T * sizeof(float), e));
+    if (fail) {
+        kv_free(kv);
+        return rlhf_err_wrap(e, "kvcache (B %d, T %d)", B, kv->T);
+    }
+    for (int b = 0; b < B; b++) kv->row_of[b] = -1;
+    return 0;
+}
+
+void kv_free(KvCache *kv) {
+    free(kv->k); free(kv->v); free(kv->valid); free(kv->pos); free(kv->act); free(kv->row_of);
+    free(kv->last); free(kv->logits); free(kv->x); free(kv->xn); free(kv->qkv); free(kv->atty);
+    free(kv->fch); free(kv->scores);
+    memset(kv, 0, sizeof *kv);
+}
+
+const float *kv_logits(const KvCache *kv, int b) {
+    if (b < 0 || b >= kv->nb || kv->row_of[b] < 0) return NULL;
+    return kv->logits + (size_t)kv->row_of[b] * kv->m->cfg.vocab_size;
+}
+
+/* Head h of row b in layer l: (T, hs) keys or values. */
+static inline float *cache_at(const KvCache *kv, float *base, int l, int b, int h) {
+    const GPT2Config *c = &kv->m->cfg;
+    int hs = c->n_embd / c->n_head;
+    return base + ((((size_t)l * kv->B + b) * c->n_head + h) * kv->T) * hs;
+}
+
+/* Copies k and v of n consecutive slots from qkv rows (3C each) into the cache. */
+static void store_kv(KvCache *kv, int l, int b, int slot0, const float *qkv, int n) {
+    const GPT2Config *c = &kv->m->cfg;
+    int C = c->n_embd, NH = c->n_head, hs = C / NH;
+    for (int h = 0; h < NH; h++) {
+        float *kd = cache_at(kv, kv->k, l, b, h) + (size_t)slot0 * hs;
+        float *vd = cache_at(kv, kv->v, l, b, h) + (size_t)slot0 * hs;
+        for (int t = 0; t < n; t++) {
+            const float *r = qkv + (size_t)t * 3 * C;
+            memcpy(kd + (size_t)t * hs, r + C + h * hs, (size_t)hs * sizeof(float));
+            memcpy(vd + (size_t)t * hs, r + 2 * C + h * hs, (size_t)hs * sizeof(float));
+        }
+    }
+}
+
+/* The MLP half of a block and the attention projection, shared by prefill and step:
+ * x += atty Wp^T + bp; x += GELU(LN2(x) Wfc^T + bfc) Wproj^T + bproj. */
+static void block_tail(KvCache *kv, int l, int N) {
+    const GPT2Params *p = &kv->m->params;
+    int C = kv->m->cfg.n_embd;
+    matmul_wt(kv->x, kv->atty, p->attprojw + (size_t)l * C * C, N, C, C, 1.0f);
+    add_bias(kv->x, p->attprojb + (size_t)l * C, N, C);
+    layernorm(kv->xn, kv->x, p->ln2w + (size_t)l * C, p->ln2b + (size_t)l * C, N, C);
+    matmul_wt(kv->fch, kv->xn, p->fcw + (size_t)l * 4 * C * C, N, 4 * C, C, 0.0f);
+    bias_gelu(kv->fch, p->fcb + (size_t)l * 4 * C, N, 4 * C);
+    matmul_wt(kv->x, kv->fch, p->fcprojw + (size_t)l * C * 4 * C, N, C, 4 * C, 1.0f);
+    add_bias(kv->x, p->fcprojb + (size_t)l * C, N, C);
+}
+
+/* Final LayerNorm of the n rows src[i] of x (src NULL: rows 0..n-1) into xn rows
+ * 0..n-1, and logits (n, V) = xn · wte^T (tied head). */
+static void lm_head(KvCache *kv, const int *src, int n) {
+    const GPT2Params *p = &kv->m->params;
+    int C = kv->m->cfg.n_embd, V = kv->m->cfg.vocab_size;
+    for (int i = 0; i < n; i++)
+        layernorm(kv->xn + (size_t)i * C, kv->x + (size_t)(src ? src[i] : i) * C, p->lnfw, p->lnfb, 1, C);
+    matmul_wt(kv->logits, kv->xn, p->wte, n, V, C, 0.0f);
+}
+
+/* x[i] = wte[token] + wpe[pos]. */
+static void embed(float *x, const GPT2Params *p, int C, int token, int pos) {
+    const float *te = p->wte + (size_t)token * C, *pe = p->wpe + (size_t)pos * C;
+    for (int c = 0; c < C; c++) x[c] = te[c] + pe[c];
+}
+
+/* ---- prefill -------------------------------------------------------------- */
+
+int kv_prefill(KvCache *kv, const int *tokens, const uint8_t *mask, int B, int Tp, RlhfErr *e) {
+    const GPT2Config *c = &kv->m->cfg;
+    const GPT2Params *p = &kv->m->params;
+    int C = c->n_embd, NH = c->n_head, hs = C / NH, L = c->n_layer, V = c->vocab_size;
+    if (B < 1 || B > kv->B) return rlhf_err(e, "kv_prefill: batch %d, cache holds 1..%d rows", B, kv->B);
+    if (Tp < 1 || Tp > kv->max_prompt)
+        return rlhf_err(e, "kv_prefill: prompt block of %d slots, cache takes 1..%d", Tp, kv->max_prompt);
+    int N = B * Tp;
+    kv->nb = B;
+    kv->len = 0;
+    memset(kv->valid, 0, (size_t)kv->B * kv->T);
+    for (int b = 0; b < B; b++) {
+        int n = 0;
+        kv->last[b] = -1;
+        for (int t = 0; t < Tp; t++) {
+            int i = b * Tp + t, real = !mask || mask[i];
+            if (real && (tokens[i] < 0 || tokens[i] >= V))
+                return rlhf_err(e, "kv_prefill: row %d slot %d: token id %d outside the vocabulary [0, %d)", b, t,
+                                tokens[i], V);
+            if (real && n >= c->max_seq_len)
+                return rlhf_err(e, "kv_prefill: row %d: more than max_seq_len %d real tokens", b, c->max_seq_len);
+            kv->valid[(size_t)b * kv->T + t] = (uint8_t)real;
+            /* a pad embeds token 0 at its row's current position: finite, never attended */
+            embed(kv->x + (size_t)i * C, p, C, real ? tokens[i] : 0, RLHF_MIN(n, c->max_seq_len - 1));
+            if (real) { kv->last[b] = t; n++; }
+        }
+        if (kv->last[b] < 0) return rlhf_err(e, "kv_prefill: row %d has no real token", b);
+        kv->pos[b] = n;
+    }
+    const float scale = 1.0f / sqrtf((float)hs);
+    for (int l = 0; l < L; l++) {
+        layernorm(kv->xn, kv->x, p->ln1w + (size_t)l * C, p->ln1b + (size_t)l * C, N, C);
+        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, N, 3 * C, C, 0.0f);
+        add_bias(kv->qkv, p->qkvb + (size_t)l * 3 * C, N, 3 * C);
+        for (int b = 0; b < B; b++) store_kv(kv, l, b, 0, kv->qkv + (size_t)b * Tp * 3 * C, Tp);
+        /* per (row, head): S = Q K^T (Tp,Tp) by sgemm (single-threaded inside the
+         * parallel region), causal + padding mask, softmax, Y = P V. */
+#pragma omp parallel for collapse(2) schedule(dynamic)
+        for (int b = 0; b < B; b++) {
+            for (int h = 0; h < NH; h++) {
+                float *S = kv->scores + (size_t)omp_get_thread_num() * kv->max_prompt * kv->T;
+                const float *Q = kv->qkv + (size_t)b * Tp * 3 * C + h * hs;
+                const float *K = cache_at(kv, kv->k, l, b, h), *Vh = cache_at(kv, kv->v, l, b, h);
+                const uint8_t *ok = kv->valid + (size_t)b * kv->T;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tp, Tp, hs, scale, Q, 3 * C, K, hs, 0.0f, S,
+                            Tp);
+                for (int t = 0; t < Tp; t++) {
+                    float *s = S + (size_t)t * Tp;
+                    if (!ok[t]) {   /* a pad attends only to itself */
+                        memset(s, 0, (size_t)Tp * sizeof(float));
+                        s[t] = 1.0f;
+                        continue;
+                    }
+                    float mx = -INFINITY;
+                    for (int u = 0; u <= t; u++)
+                        if (ok[u] && s[u] > mx) mx = s[u];
+                    float sum = 0.0f;
+                    for (int u = 0; u < Tp; u++) {
+                        float w = (u <= t && ok[u]) ? expf(s[u] - mx) : 0.0f;
+                        s[u] = w;
+                        sum += w;
+                    }
+                    float inv = 1.0f / sum;
+                    for (int u = 0; u <= t; u++) s[u] *= inv;
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tp, hs, Tp, 1.0f, S, Tp, Vh, hs, 0.0f,
+                            kv->atty + (size_t)b * Tp * C + h * hs, C);
+            }
+        }
+        block_tail(kv, l, N);
+    }
+    kv->len = Tp;
+    kv->n_act = B;
+    for (int b = 0; b < B; b++) {
+        kv->act[b] = b * Tp + kv->last[b];   /* source row in x */
+        kv->row_of[b] = b;
+    }
+    for (int b = B; b < kv->B; b++) kv->row_of[b] = -1;
+    lm_head(kv, kv->act, B);
+    for (int b = 0; b < B; b++) kv->act[b] = b;
+    return 0;
+}
+
+/* ---- one decode step ------------------------------------------------------ */
+
+int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
+    const GPT2Config *c = &kv->m->cfg;
+    const GPT2Params *p = &kv->m->params;
+    int C = c->n_embd, NH = c->n_head, hs = C / NH, L = c->n_layer, V = c->vocab_size;
+    if (kv->nb < 1) return rlhf_err(e, "kv_step: no prompt (call kv_prefill first)");
+    if (kv->len >= kv->T) return rlhf_err(e, "kv_step: cache full (%d slots)", kv->T);
+    int n = 0;
+    for (int b = 0; b < kv->nb; b++) {
+        kv->row_of[b] = -1;
+        if (active && !active[b]) continue;
+        if (tokens[b] < 0 || tokens[b] >= V)
+            return rlhf_err(e, "kv_step: row %d: token id %d outside the vocabulary [0, %d)", b, tokens[b], V);
+        if (kv->pos[b] >= c->max_seq_len)
+            return rlhf_err(e, "kv_step: row %d has used all %d positions", b, c->max_seq_len);
+        kv->row_of[b] = n;
+        kv->act[n++] = b;
+    }
+    kv->n_act = n;
+    if (n == 0) return 0;
+    int slot = kv->len;
+    for (int i = 0; i < n; i++) {
+        int b = kv->act[i];
+        embed(kv->x + (size_t)i * C, p, C, tokens[b], kv->pos[b]);
+        kv->valid[(size_t)b * kv->T + slot] = 1;
+    }
+    const float scale = 1.0f / sqrtf((float)hs);
+    int nslots = slot + 1;
+    for (int l = 0; l < L; l++) {
+        layernorm(kv->xn, kv->x, p->ln1w + (size_t)l * C, p->ln1b + (size_t)l * C, n, C);
+        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, n, 3 * C, C, 0.0f);
+        add_bias(kv->qkv, p->qkvb + (size_t)l * 3 * C, n, 3 * C);
+        for (int i = 0; i < n; i++) store_kv(kv, l, kv->act[i], slot, kv->qkv + (size_t)i * 3 * C, 1);
+#pragma omp parallel for collapse(2) schedule(static)
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < NH; h++) {
+                int b = kv->act[i];
+                float *s = kv->scores + (size_t)omp_get_thread_num() * kv->max_prompt * kv->T;
+                const float *q = kv->qkv + (size_t)i * 3 * C + h * hs;
+                const float *K = cache_at(kv, kv->k, l, b, h), *Vh = cache_at(kv, kv->v, l, b, h);
+                const uint8_t *ok = kv->valid + (size_t)b * kv->T;
+                float mx = -INFINITY;
+                for (int t = 0; t < nslots; t++) {
+                    if (!ok[t]) continue;
+                    const float *k = K + (size_t)t * hs;
+                    float d = 0.0f;
+                    for (int j = 0; j < hs; j++) d += q[j] * k[j];
+                    s[t] = d * scale;
+                    if (s[t] > mx) mx = s[t];
+                }
+                float sum = 0.0f;
+                for (int t = 0; t < nslots; t++) {
+                    if (!ok[t]) continue;
+                    s[t] = expf(s[t] - mx);
+                    sum += s[t];
+                }
+                float inv = 1.0f / sum;
+                float *y = kv->atty + (size_t)i * C + h * hs;
+                for (int j = 0; j < hs; j++) y[j] = 0.0f;
+                for (int t = 0; t < nslots; t++) {
+                    if (!ok[t]) continue;
+                    float w = s[t] * inv;
+                    const float *v = Vh + (size_t)t * hs;
+                    for (int j = 0; j < hs; j++) y[j] += w * v[j];
+                }
+            }
+        }
+        block_tail(kv, l, n);
+    }
+    for (int i = 0; i < n; i++) kv->pos[kv->act[i]]++;
+    kv->len = nslots;
+    lm_head(kv, NULL, n);
+    return 0;
+}
