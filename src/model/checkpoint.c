@@ -655,12 +655,35 @@ int ckpt_read_config(const char *path, GPT2Config *cfg, int *heads, RlhfErr *e) 
     return 0;
 }
 
+static int cmp_offset(const void *a, const void *b) {
+    const Entry *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* The alignment padding between regions is not covered by a CRC; it must be zero. */
+static int check_zeros(FILE *f, const char *path, uint64_t from, uint64_t to, RlhfErr *e) {
+    if (from >= to) return 0;
+    if (fseeko(f, (off_t)from, SEEK_SET) != 0) return rlhf_err(e, "%s: seek to %llu failed", path, (unsigned long long)from);
+    for (uint64_t p = from; p < to; p++) {
+        int c = fgetc(f);
+        if (c != 0) return rlhf_err(e, "%s: padding byte %llu is %s: file is corrupt", path, (unsigned long long)p, c == EOF ? "missing" : "not zero");
+    }
+    return 0;
+}
+
 int ckpt_verify(const char *path, RlhfErr *e) {
     Header h;
     FILE *f = open_header(path, &h, e);
     if (!f) return -1;
     int rc = 0;
-    for (uint32_t i = 0; i < h.n_entries && !rc; i++) rc = read_entry(f, path, &h.entries[i], NULL, e);
+    qsort(h.entries, h.n_entries, sizeof(Entry), cmp_offset);
+    uint64_t pos = h.header_bytes + 4;
+    for (uint32_t i = 0; i < h.n_entries && !rc; i++) {
+        rc = check_zeros(f, path, pos, h.entries[i].offset, e);
+        if (!rc) rc = read_entry(f, path, &h.entries[i], NULL, e);
+        pos = h.entries[i].offset + h.entries[i].nbytes;
+    }
+    if (!rc) rc = check_zeros(f, path, pos, h.file_bytes, e);
     fclose(f);
     header_free(&h);
     return rc;
