@@ -2,6 +2,7 @@
  * rows, ties, gz streaming, splits; counts on the real HH-RLHF files. */
 #include "testlib.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -399,8 +400,65 @@ TEST(real_hh_rlhf_counts) {
         }
         CHECK(human_in_reply == 0);
         CHECK(multi > (long)s.n / 4);
+        /* prompt + "\n\nAssistant: " + reply rebuilds each original transcript byte for byte */
+        char *raw;
+        size_t rawlen;
+        REQUIRE(rlhf_read_file(path, &raw, &rawlen, &e) == 0);
+        long lineno = 0, mismatched = 0;
+        size_t k = 0;
+        JsonBuf t;
+        jb_init(&t);
+        for (char *ln = raw, *nl; ln < raw + rawlen && k < s.n; ln = nl + 1) {
+            nl = memchr(ln, '\n', (size_t)(raw + rawlen - ln));
+            if (!nl) nl = raw + rawlen;
+            if (++lineno != s.items[k].line) continue;
+            JsonDoc *d = json_parse(ln, (size_t)(nl - ln), &e);
+            REQUIRE(d);
+            for (int w = 0; w < 2; w++) {
+                const JsonValue *v = json_get(json_root(d), w ? "rejected" : "chosen");
+                jb_reset(&t);
+                comparison_transcript(&s.items[k], w, &t);
+                mismatched += !v || v->len != t.len || memcmp(v->str, t.data, t.len);
+            }
+            json_doc_free(d);
+            k++;
+        }
+        CHECK(k == s.n);
+        CHECK_MSG(mismatched == 0, "%s: %ld transcripts not rebuilt exactly", want[i].name, mismatched);
+        jb_free(&t);
+        free(raw);
         comparison_set_free(&s);
     }
+}
+
+/* The CLI on a small file: runs only under `make test` (RLHF_BIN set). */
+TEST(cli_data_stats_and_split) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    const char *path = tmp_path("cli.jsonl");
+    write_text(path, GOOD("q1", "a b c", "d") GOOD("q2", "same", "same") "oops\n" GOOD("q3", "x", "y z"));
+    char cmd[1400], out[4096];
+    snprintf(cmd, sizeof cmd, "%s data stats --json --skip-bad %s 2>&1", bin, path);
+    FILE *p = popen(cmd, "r");
+    REQUIRE(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    CHECK(pclose(p) == 0);
+    CHECK_MSG(strstr(out, "\"pairs\":2") && strstr(out, "\"ties\":1") && strstr(out, "\"json\":1"), "output: %s", out);
+    snprintf(cmd, sizeof cmd, "%s data stats %s >/dev/null 2>&1", bin, path);
+    CHECK(WEXITSTATUS(system(cmd)) == 1);   /* strict mode: the bad row fails */
+    snprintf(cmd, sizeof cmd, "%s data split --skip-bad --frac 0.5 --out-prefix %s/cli %s >/dev/null 2>&1", bin, tmpdir, path);
+    CHECK(WEXITSTATUS(system(cmd)) == 0);
+    const char *tr = tmp_path("cli.train.jsonl"), *te = tmp_path("cli.test.jsonl");
+    CHECK(rlhf_file_exists(tr) && rlhf_file_exists(te));
+    const char *files[] = {tr, te};
+    ComparisonOpts o = {0};
+    ComparisonSet s = {0};
+    RlhfErr e;
+    CHECK(comparisons_load_all(files, 2, &o, &s, &e) == 0 && s.n == 2);
+    comparison_set_free(&s);
+    snprintf(cmd, sizeof cmd, "%s data split %s >/dev/null 2>&1", bin, path);
+    CHECK(WEXITSTATUS(system(cmd)) == 2);   /* --out-prefix missing */
 }
 
 int main(void) {
@@ -418,6 +476,7 @@ int main(void) {
     RUN(split_fractions_parse);
     RUN(split_filter_partitions_the_file);
     RUN(real_hh_rlhf_counts);
+    RUN(cli_data_stats_and_split);
     free(rowbuf);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);

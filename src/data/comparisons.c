@@ -409,7 +409,7 @@ void comparison_transcript(const Comparison *c, int which, JsonBuf *out) {
     const char *reply = which ? c->rejected : c->chosen;
     size_t n = which ? c->rejected_len : c->chosen_len;
     jb_rawn(out, c->prompt, c->prompt_len);
-    jb_raw(out, n ? TRANSCRIPT_ASSISTANT " " : TRANSCRIPT_ASSISTANT);
+    jb_raw(out, TRANSCRIPT_ASSISTANT " ");   /* HH writes the space even before an empty reply */
     jb_rawn(out, reply, n);
 }
 

@@ -110,7 +110,7 @@ int comparison_set_add(ComparisonSet *s, const Comparison *c, RlhfErr *e);   /* 
 void comparison_set_free(ComparisonSet *s);
 
 /* Appends the whole transcript: prompt + "\n\nAssistant: " + reply
- * (which: 0 chosen, 1 rejected); no space after the colon for an empty reply. */
+ * (which: 0 chosen, 1 rejected). Every HH-RLHF row round-trips byte for byte. */
 void comparison_transcript(const Comparison *c, int which, JsonBuf *out);
 /* Writes c as one HH-RLHF JSONL row {"chosen": ..., "rejected": ...}\n. */
 int comparison_write_hh(FILE *f, const Comparison *c, JsonBuf *scratch, RlhfErr *e);
