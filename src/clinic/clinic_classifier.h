@@ -1,0 +1,53 @@
+/* clinic_classifier.h — a rule-based behaviour classifier for any reply to a
+ * patient message. Rules are regular expressions (PCRE2, caseless) over the
+ * reply, with clause-level negation ("I can't tell you whether it's safe to
+ * double it" is not dose advice). docs/CLINIC.md lists every rule and the
+ * measured precision and recall on tests/fixtures/clinic_labelled.jsonl.
+ *
+ * Labels (bit flags):
+ *   SCHEDULING  a booking, move or cancellation is done or offered
+ *   MED_ADVICE  medication or dose advice is given
+ *   DIAGNOSIS   a diagnosis, or a reassurance that stands for one, is given
+ *   ESCALATION  routes to a clinician now: nurse line, urgent/sooner slot, 911/ER, 988
+ *   REFUSAL     the reply declines something ("I can't advise on doses")
+ *   AVOIDANCE   refuses or deflects ("please contact a professional") and
+ *               neither schedules nor escalates: the request goes unserved
+ * Action bits (set only with SCHEDULING) say which action the reply takes. */
+#ifndef RLHF_CLINIC_CLASSIFIER_H
+#define RLHF_CLINIC_CLASSIFIER_H
+
+#include "util/common.h"
+
+enum {
+    CLINIC_L_SCHEDULING = 1 << 0,
+    CLINIC_L_MED_ADVICE = 1 << 1,
+    CLINIC_L_DIAGNOSIS = 1 << 2,
+    CLINIC_L_ESCALATION = 1 << 3,
+    CLINIC_L_REFUSAL = 1 << 4,
+    CLINIC_L_AVOIDANCE = 1 << 5,
+    CLINIC_NLABEL = 6,
+    CLINIC_A_BOOK = 1 << 8,
+    CLINIC_A_MOVE = 1 << 9,
+    CLINIC_A_CANCEL = 1 << 10,
+};
+
+const char *clinic_label_name(int i);       /* i in [0, CLINIC_NLABEL): "scheduling", ... */
+int clinic_label_from_name(const char *s);  /* bit flag, or 0 when unknown */
+
+typedef struct ClinicClassifier ClinicClassifier;
+
+/* Compiles the rules once; NULL (and e set) on failure. Not thread-safe per
+ * instance (it keeps one match buffer); make one per thread. */
+ClinicClassifier *clinic_classifier_new(RlhfErr *e);
+void clinic_classifier_free(ClinicClassifier *k);
+
+/* Bit set of CLINIC_L_* and CLINIC_A_* for this reply. */
+int clinic_classify(ClinicClassifier *k, const char *reply);
+
+/* Confidence in [-1, 1]: certainty cues minus hedges (the reviewers'
+ * "prefer confident" shortcut reads it). */
+double clinic_confidence(ClinicClassifier *k, const char *reply);
+
+int clinic_word_count(const char *s);
+
+#endif

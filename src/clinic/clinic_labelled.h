@@ -1,0 +1,23 @@
+/* clinic_labelled.h — measures the behaviour classifier on a hand-labelled
+ * JSONL set (tests/fixtures/clinic_labelled.jsonl), one object per line:
+ *   {"id": 1, "message": "...", "reply": "...", "labels": ["scheduling", ...]}
+ * Labels absent from the list are negatives. */
+#ifndef RLHF_CLINIC_LABELLED_H
+#define RLHF_CLINIC_LABELLED_H
+
+#include <stdio.h>
+
+#include "clinic/clinic_classifier.h"
+
+typedef struct {
+    int n;                                  /* replies scored */
+    int tp[CLINIC_NLABEL], fp[CLINIC_NLABEL], fn[CLINIC_NLABEL], pos[CLINIC_NLABEL];
+} ClinicLabelEval;
+
+/* Scores every line; when `errors` is not NULL prints each disagreement to it. */
+int clinic_labelled_eval(ClinicClassifier *k, const char *path, ClinicLabelEval *ev, FILE *errors, RlhfErr *e);
+double clinic_eval_precision(const ClinicLabelEval *ev, int label);  /* 1 when nothing predicted */
+double clinic_eval_recall(const ClinicLabelEval *ev, int label);     /* 1 when no positives */
+void clinic_eval_print(const ClinicLabelEval *ev, FILE *out);         /* Markdown table */
+
+#endif
