@@ -14,7 +14,10 @@ struct BenchDb {
     void *conn;
     int depth;          /* transaction nesting */
     int failed;         /* an inner level rolled back: the outer commit must not */
+    pthread_mutex_t *write_lock;   /* held by the outermost transaction, when set */
 };
+
+void bench_db_set_write_lock(BenchDb *db, pthread_mutex_t *mu) { db->write_lock = mu; }
 
 void bench_rows_free(BenchRows *r) {
     if (!r || !r->cells) return;
@@ -53,28 +56,35 @@ int bench_db_exec(BenchDb *db, const char *sql, int nparams, const char *const *
 int bench_db_begin(BenchDb *db, RlhfErr *e) {
     if (db->depth++ > 0) return 0;
     db->failed = 0;
-    if (EXEC0(db, db->be->begin_sql, NULL, e)) { db->depth = 0; return -1; }
+    if (db->write_lock) pthread_mutex_lock(db->write_lock);
+    if (EXEC0(db, db->be->begin_sql, NULL, e)) {
+        db->depth = 0;
+        if (db->write_lock) pthread_mutex_unlock(db->write_lock);
+        return -1;
+    }
     return 0;
 }
 
 int bench_db_commit(BenchDb *db, RlhfErr *e) {
     if (db->depth <= 0) return rlhf_err(e, "commit without a transaction");
     if (--db->depth > 0) return 0;
+    int rc = 0;
     if (db->failed) {
         EXEC0(db, "ROLLBACK", NULL, NULL);
-        return rlhf_err(e, "transaction rolled back by an inner failure");
-    }
-    if (EXEC0(db, "COMMIT", NULL, e)) {
+        rc = rlhf_err(e, "transaction rolled back by an inner failure");
+    } else if (EXEC0(db, "COMMIT", NULL, e)) {
         EXEC0(db, "ROLLBACK", NULL, NULL);
-        return -1;
+        rc = -1;
     }
-    return 0;
+    if (db->write_lock) pthread_mutex_unlock(db->write_lock);
+    return rc;
 }
 
 void bench_db_rollback(BenchDb *db) {
     if (db->depth <= 0) return;
     if (--db->depth > 0) { db->failed = 1; return; }
     EXEC0(db, "ROLLBACK", NULL, NULL);
+    if (db->write_lock) pthread_mutex_unlock(db->write_lock);
 }
 
 /* ---- migrations: append only; each entry moves the schema one version up ---- */

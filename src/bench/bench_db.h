@@ -12,6 +12,7 @@
 #ifndef RLHF_BENCH_DB_H
 #define RLHF_BENCH_DB_H
 
+#include <pthread.h>
 #include <stdio.h>
 
 #include "util/common.h"
@@ -59,6 +60,10 @@ int bench_db_schema_version(BenchDb *db, int *version, RlhfErr *e);
 int bench_db_begin(BenchDb *db, RlhfErr *e);
 int bench_db_commit(BenchDb *db, RlhfErr *e);
 void bench_db_rollback(BenchDb *db);
+/* Optional: a mutex the outermost transaction holds, shared by connections to one
+ * SQLite file, so writers queue in-process instead of sleeping in SQLite's busy
+ * handler (which gives long latency tails under load). NULL to disable. */
+void bench_db_set_write_lock(BenchDb *db, pthread_mutex_t *mu);
 /* Raw parameterised statement (for tests and admin tools). */
 int bench_db_exec(BenchDb *db, const char *sql, int nparams, const char *const *params,
                   BenchRows *rows, RlhfErr *e);

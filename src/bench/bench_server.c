@@ -25,7 +25,7 @@ struct BenchServer {
     BenchDb **pool;
     int *busy;
     int npool;
-    pthread_mutex_t pool_mu, reply_mu;
+    pthread_mutex_t pool_mu, reply_mu, write_mu;
     pthread_cond_t pool_cv;
 };
 
@@ -872,13 +872,17 @@ int bench_server_start(const BenchServerConfig *cfg, BenchServer **out, RlhfErr 
     if (s->cfg.max_body == 0) s->cfg.max_body = 64 * 1024;
     pthread_mutex_init(&s->pool_mu, NULL);
     pthread_mutex_init(&s->reply_mu, NULL);
+    pthread_mutex_init(&s->write_mu, NULL);
     pthread_cond_init(&s->pool_cv, NULL);
     s->npool = s->cfg.threads;
     s->pool = calloc((size_t)s->npool, sizeof *s->pool);
     s->busy = calloc((size_t)s->npool, sizeof *s->busy);
     if (!s->pool || !s->busy) { rlhf_err(e, "out of memory"); goto fail; }
-    for (int i = 0; i < s->npool; i++)
+    for (int i = 0; i < s->npool; i++) {
         if (bench_db_open(s->cfg.db_url, &s->pool[i], e)) goto fail;
+        /* SQLite has one writer per file: queue writers here rather than in its busy handler */
+        if (!strcmp(bench_db_backend(s->pool[i]), "sqlite")) bench_db_set_write_lock(s->pool[i], &s->write_mu);
+    }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->cfg.port)};
     if (inet_pton(AF_INET, s->cfg.bind_addr, &sa.sin_addr) != 1) {
         rlhf_err(e, "--bind '%s': not an IPv4 address", s->cfg.bind_addr);
@@ -914,6 +918,7 @@ void bench_server_stop(BenchServer *s) {
     free(s->busy);
     pthread_mutex_destroy(&s->pool_mu);
     pthread_mutex_destroy(&s->reply_mu);
+    pthread_mutex_destroy(&s->write_mu);
     pthread_cond_destroy(&s->pool_cv);
     free(s);
 }
