@@ -14,7 +14,8 @@ static inline int imin(int a, int b) { return a < b ? a : b; }
  * Clamped to [-87, 88]: exp(-87) ≈ 1.6e-38 stands in for anything smaller. */
 static inline float fast_expf(float x) {
     x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);
-    float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    /* round to nearest by adding 1.5·2^23 (floorf would not vectorise under trapping math) */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     float r2 = r * r;
@@ -25,10 +26,8 @@ static inline float fast_expf(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r2 + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float s;
-    memcpy(&s, &bits, sizeof s);
-    return p * s;
+    union { int32_t i; float f; } s = {.i = ((int32_t)n + 127) << 23}; /* 2^n */
+    return p * s.f;
 }
 
 /* tanh(a) = 1 − 2/(e^{2a} + 1): exact limits ±1, vectorisable. */
@@ -166,22 +165,39 @@ void matmul_backward(float *dinp, float *dw, float *db, const float *dout, const
 
 #define GELU_K 0.7978845608028654f /* sqrt(2/pi) */
 
+/* Elementwise loops run in chunks: OpenMP over chunks, SIMD within one. */
+#define EW_CHUNK 4096
+
 void gelu_forward(float *out, const float *inp, long n) {
-#pragma omp parallel for simd schedule(static)
-    for (long i = 0; i < n; i++) {
-        float x = inp[i];
-        out[i] = 0.5f * x * (1.0f + fast_tanhf(GELU_K * (x + 0.044715f * x * x * x)));
+    long chunks = (n + EW_CHUNK - 1) / EW_CHUNK;
+#pragma omp parallel for schedule(static)
+    for (long ch = 0; ch < chunks; ch++) {
+        const float *x = inp + ch * EW_CHUNK;
+        float *o = out + ch * EW_CHUNK;
+        int len = (int)(n - ch * EW_CHUNK < EW_CHUNK ? n - ch * EW_CHUNK : EW_CHUNK);
+#pragma omp simd
+        for (int i = 0; i < len; i++) {
+            float v = x[i];
+            o[i] = 0.5f * v * (1.0f + fast_tanhf(GELU_K * (v + 0.044715f * v * v * v)));
+        }
     }
 }
 
 void gelu_backward(float *dinp, const float *inp, const float *dout, long n) {
-#pragma omp parallel for simd schedule(static)
-    for (long i = 0; i < n; i++) {
-        float x = inp[i];
-        float th = fast_tanhf(GELU_K * (x + 0.044715f * x * x * x));
-        float sech2 = 1.0f - th * th;
-        float g = 0.5f * (1.0f + th) + 0.5f * x * sech2 * GELU_K * (1.0f + 3.0f * 0.044715f * x * x);
-        dinp[i] = g * dout[i];
+    long chunks = (n + EW_CHUNK - 1) / EW_CHUNK;
+#pragma omp parallel for schedule(static)
+    for (long ch = 0; ch < chunks; ch++) {
+        const float *x = inp + ch * EW_CHUNK, *d = dout + ch * EW_CHUNK;
+        float *di = dinp + ch * EW_CHUNK;
+        int len = (int)(n - ch * EW_CHUNK < EW_CHUNK ? n - ch * EW_CHUNK : EW_CHUNK);
+#pragma omp simd
+        for (int i = 0; i < len; i++) {
+            float v = x[i];
+            float th = fast_tanhf(GELU_K * (v + 0.044715f * v * v * v));
+            float sech2 = 1.0f - th * th;
+            float g = 0.5f * (1.0f + th) + 0.5f * v * sech2 * GELU_K * (1.0f + 3.0f * 0.044715f * v * v);
+            di[i] = g * d[i];
+        }
     }
 }
 
