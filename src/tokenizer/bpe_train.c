@@ -328,7 +328,11 @@ Tokenizer *bpe_trainer_finish(BpeTrainer *t, int n_merges, int min_count, const 
         int best = -1;
         while (H.n) {
             HeapEnt x = heap_pop(&H, &P);
-            if (x.count == P.count[x.pair] && x.count > 0) { best = x.pair; break; }
+            int64_t cur = P.count[x.pair];
+            if (x.count == cur && cur > 0) { best = x.pair; break; }
+            /* Stale. Counts only get pushed when they grow, so a pair whose
+             * count shrank keeps just this too-high entry: re-queue it. */
+            if (x.count > cur && cur > 0 && heap_push(&H, &P, (HeapEnt){cur, x.pair}, e)) goto done;
         }
         if (best < 0 || P.count[best] < min_count) break;
         int a = P.a[best], b = P.b[best], c = 256 + m;
