@@ -418,6 +418,45 @@ TEST(safetensors_damaged_files) {
     free(d);
 }
 
+/* ---------------- semantic cross-check against PyTorch ---------------- */
+
+/* tests/fixtures/gen_hf_gpt2_fixture.py computes logits the way HF's GPT-2 does
+ * (Conv1D x·W + b, q/k/v thirds of c_attn, tied head) on a file it writes in
+ * HF's layout; after import our forward must reproduce them. */
+TEST(hf_fixture_logits_match_torch) {
+    const char *st = "tests/fixtures/hf_gpt2_tiny.safetensors", *ref = "tests/fixtures/hf_gpt2_tiny_logits.bin";
+    if (!rlhf_file_exists(st) || !rlhf_file_exists(ref)) SKIP("fixture absent: run tests/fixtures/gen_hf_gpt2_fixture.py");
+    size_t n;
+    unsigned char *d = slurp(ref, &n);
+    REQUIRE(d && n >= 28);
+    int32_t h[7];
+    memcpy(h, d, sizeof h);
+    int L = h[0], NH = h[1], C = h[2], V = h[3], maxT = h[4], B = h[5], T = h[6];
+    REQUIRE(n == 28 + (size_t)B * T * 4 + (size_t)B * T * V * 4);
+    int *tokens = malloc((size_t)B * T * sizeof(int));
+    memcpy(tokens, d + 28, (size_t)B * T * 4);
+    const float *want = (const float *)(d + 28 + (size_t)B * T * 4);
+    GPT2 m;
+    RlhfErr e = {{0}};
+    int rc = safetensors_import(st, NH, &m, &e);
+    CHECK_MSG(rc == 0, "%s", e.msg);
+    REQUIRE(rc == 0);
+    CHECK(m.cfg.n_layer == L && m.cfg.n_embd == C && m.cfg.vocab_size == V && m.cfg.max_seq_len == maxT);
+    REQUIRE(gpt2_reserve(&m, B, T, 0, &e) == 0);
+    gpt2_forward(&m, tokens, NULL, B, T);
+    const float *got = gpt2_lm_logits(&m);
+    double worst = 0;
+    for (size_t i = 0; i < (size_t)B * T * V; i++) {
+        double err = fabs((double)got[i] - want[i]) / (1.0 + fabs(want[i]));
+        if (err > worst) worst = err;
+    }
+    fprintf(stderr, "  max |ours - torch| / (1 + |torch|) = %.2e over %d logits\n", worst, B * T * V);
+    CHECK(worst < 1e-4);
+    gpt2_free(&m);
+    free(tokens);
+    free(d);
+}
+
 /* ---------------- the CLI, when the binary is available ---------------- */
 
 TEST(cli_convert) {
@@ -459,6 +498,7 @@ int main(void) {
     RUN(safetensors_config_json_gives_n_head);
     RUN(safetensors_export_round_trip);
     RUN(safetensors_damaged_files);
+    RUN(hf_fixture_logits_match_torch);
     RUN(cli_convert);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
