@@ -77,7 +77,9 @@ static enum MHD_Result send_buf(Ctx *x, unsigned status, const char *ctype, cons
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    /* same-origin (not no-referrer): browsers then send our real Origin on our own
+     * POSTs and "null" or a foreign origin on anyone else's, which origin_ok refuses */
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
     char csp[256];
     if (nonce)
         snprintf(csp, sizeof csp, "default-src 'none'; connect-src 'self'; form-action 'self'; "
