@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "model/adamw.h"
+#include "model/flops.h"
 #include "model/gpt2.h"
 #include "util/rng.h"
 
@@ -408,6 +409,13 @@ TEST(reserve_grows_and_rejects_long_context) {
     gpt2_free(&m);
 }
 
+TEST(flops_per_token_s_config) {
+    GPT2Config s = {.max_seq_len = 256, .vocab_size = 8192, .n_layer = 6, .n_head = 6, .n_embd = 384};
+    /* 6·(24·384² + 4·256·384) + 2·384·8192 = 29,952,000 forward FLOPs per token */
+    CHECK_NEAR(gpt2_forward_flops_per_token(&s, 256), 29952000.0, 0.5);
+    CHECK_NEAR(gpt2_flops_per_token(&s, 256), 3 * 29952000.0, 0.5);
+}
+
 int main(void) {
     RUN(pytorch_reference_logits_loss_grads);
     RUN(pytorch_reference_adamw_steps);
@@ -415,5 +423,6 @@ int main(void) {
     RUN(padding_invariance_logits_and_grads);
     RUN(determinism_bit_identical_grads);
     RUN(reserve_grows_and_rejects_long_context);
+    RUN(flops_per_token_s_config);
     return test_summary();
 }
