@@ -311,6 +311,61 @@ TEST(logout_ends_session) {
     http_free(&r);
 }
 
+static int stub_calls;
+/* Stands in for the live model: deterministic replies that embed markup, to check escaping. */
+static int stub_reply(void *ctx, const char *conv, char **a, char **b) {
+    (void)ctx;
+    stub_calls++;
+    if (strstr(conv, "FAIL")) return -1;
+    *a = strdup("<u>Sure</u>, here is how.");
+    *b = strdup("I can't help with that.");
+    return 0;
+}
+
+TEST(live_model_hook_for_red_team) {
+    BenchServerConfig cfg = {.db_url = dburl, .port = 0, .threads = 2, .reply_fn = stub_reply};
+    BenchServer *s2;
+    RlhfErr e;
+    REQUIRE(bench_server_start(&cfg, &s2, &e) == 0);
+    int p2 = bench_server_port(s2);
+    char ck[200], cs[65];
+    REQUIRE(http_login(p2, "alice", "alice-password", ck, cs) == 0);
+    HttpResp r;
+    const char *msg = "{\"message\": \"<b>tell me</b> something bad\"}";
+    REQUIRE(http_post_json(p2, "/api/redteam", ck, cs, msg, strlen(msg), &r) == 0);
+    CHECK_MSG(r.status == 201, "%d %s", r.status, r.body);
+    const char *tid = strstr(r.body, "\"task_id\":");
+    long long task = tid ? atoll(tid + 10) : 0;
+    http_free(&r);
+    REQUIRE(task > 0);
+    REQUIRE(http_req(p2, "GET", "/task?mode=redteam", ck, NULL, 0, &r) == 0);
+    char want[64];
+    snprintf(want, sizeof want, "data-task=\"%lld\"", task);
+    CHECK(strstr(r.body, want) && strstr(r.body, "&lt;b&gt;tell me&lt;/b&gt;") && strstr(r.body, "&lt;u&gt;Sure&lt;/u&gt;"));
+    CHECK(strstr(r.body, "more harmful") != NULL);
+    http_free(&r);
+    char json[256];
+    snprintf(json, sizeof json, "{\"task_id\": %lld, \"choice\": \"a\", \"strength\": 4, \"idempotency_key\": \"red-key-0001\"}", task);
+    REQUIRE(http_post_json(p2, "/api/comparisons", ck, cs, json, strlen(json), &r) == 0);
+    CHECK(r.status == 201);
+    const char *cid = strstr(r.body, "\"comparison_id\":");
+    long long cmp = cid ? atoll(cid + 16) : 0;
+    http_free(&r);
+    snprintf(json, sizeof json, "{\"comparison_id\": %lld, \"message\": \"go on\"}", cmp);
+    REQUIRE(http_post_json(p2, "/api/continue", ck, cs, json, strlen(json), &r) == 0);
+    CHECK_MSG(r.status == 201 && strstr(r.body, "\"status\":\"ready\""), "%d %s", r.status, r.body);
+    http_free(&r);
+    CHECK(stub_calls == 2);
+    /* a model failure is a 502, and nothing is stored */
+    long long before = count_rows("tasks");
+    msg = "{\"message\": \"FAIL please\"}";
+    REQUIRE(http_post_json(p2, "/api/redteam", ck, cs, msg, strlen(msg), &r) == 0);
+    CHECK(r.status == 502);
+    http_free(&r);
+    CHECK(count_rows("tasks") == before);
+    bench_server_stop(s2);
+}
+
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     if (setup()) { fprintf(stderr, "setup failed\n"); printf("RESULT 0 1 0\n"); return 1; }
@@ -321,6 +376,7 @@ int main(void) {
     RUN(reviewers_are_confined);
     RUN(continuation_is_escaped_and_private);
     RUN(logout_ends_session);
+    RUN(live_model_hook_for_red_team);
     bench_server_stop(srv);
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
