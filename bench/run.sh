@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `make bench`: rlhf.c and the PyTorch peer on the same configs, tasks and
+# threads, in one invocation, one after the other (never at the same time),
+# then the ratios into docs/BENCHMARKS.md (between the BENCH-TABLE markers).
+#   THREADS=2 STEPS=5 bench/run.sh [S-train S-sample ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+THREADS=${THREADS:-$(nproc)}
+STEPS=${STEPS:-5}
+PY=/usr/bin/python3
+$PY -c 'import torch' 2>/dev/null || { echo "bench: PyTorch missing: run scripts/install-deps.sh --bench" >&2; exit 1; }
+cases=("$@")
+[ ${#cases[@]} -eq 0 ] && cases=(S-train M-train S-sample M-sample S-judge)
+out=build/bench.jsonl
+mkdir -p build; : > "$out"
+for c in "${cases[@]}"; do
+  cfg=${c%-*}; task=${c#*-}
+  steps=$STEPS; [ "$cfg" = M ] && [ "$task" = sample ] && steps=2
+  echo "bench: $cfg $task (rlhf.c)" >&2
+  ./rlhf speed --config "$cfg" --task "$task" --threads "$THREADS" --steps "$steps" >> "$out"
+  echo "bench: $cfg $task (PyTorch)" >&2
+  OMP_NUM_THREADS=$THREADS $PY bench/torch_peer.py --config "$cfg" --task "$task" --threads "$THREADS" --steps "$steps" >> "$out"
+done
+$PY - "$out" <<'PYEOF'
+import json, sys, re, platform, subprocess
+rows = [json.loads(l) for l in open(sys.argv[1])]
+by = {}
+for r in rows:
+    by.setdefault((r["config"], r["task"]), {})[r["impl"]] = r
+bars = {("S","train"):2.0, ("M","train"):1.5, ("S","sample"):3.0, ("M","sample"):3.0, ("S","judge"):2.0}
+cpu = subprocess.run(["sh","-c","lscpu | sed -n 's/^Model name: *//p'"],capture_output=True,text=True).stdout.strip()
+lines = ["| config | task | rlhf.c tokens/s | PyTorch tokens/s | ratio | bar | rlhf.c MFU | rlhf.c peak RSS MB | PyTorch peak RSS MB |",
+         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+for (cfg, task), d in by.items():
+    a, b = d.get("rlhf.c"), d.get("pytorch")
+    if not a or not b: continue
+    ratio = a["tokens_per_s"] / b["tokens_per_s"]
+    bar = bars.get((cfg, task))
+    ok = "" if bar is None else (" ✅" if ratio >= bar else " ❌")
+    lines.append(f"| {cfg} | {task} | {a['tokens_per_s']:.0f} | {b['tokens_per_s']:.0f} | {ratio:.2f}×{ok} | "
+                 f"{'' if bar is None else f'≥{bar}×'} | {100*a['mfu']:.1f}% | {a['peak_rss_mb']:.0f} | {b['peak_rss_mb']:.0f} |")
+torchv = next((r.get("torch") for r in rows if r["impl"]=="pytorch"), "?")
+lines.append("")
+lines.append(f"CPU: {cpu}; threads: {rows[0]['threads']}; PyTorch {torchv}. Raw lines: build/bench.jsonl.")
+table = "\n".join(lines)
+print(table)
+path = "docs/BENCHMARKS.md"
+try:
+    doc = open(path).read()
+except FileNotFoundError:
+    doc = "# Benchmarks\n\n<!-- BENCH-TABLE -->\n<!-- /BENCH-TABLE -->\n"
+new = re.sub(r"<!-- BENCH-TABLE -->.*<!-- /BENCH-TABLE -->", "<!-- BENCH-TABLE -->\n" + table + "\n<!-- /BENCH-TABLE -->", doc, flags=re.S)
+open(path, "w").write(new)
+PYEOF

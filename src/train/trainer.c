@@ -1,0 +1,157 @@
+/* trainer.c — see trainer.h. */
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/json.h"
+#include "util/progress.h"
+
+void train_state_init(TrainState *st) {
+    memset(st, 0, sizeof *st);
+    st->last_loss = NAN;
+    st->last_val = NAN;
+}
+
+typedef struct Buffers {
+    int *inputs, *targets;
+    float *weights, *logp, *dlogp;
+} Buffers;
+
+static void buffers_free(Buffers *b) {
+    free(b->inputs); free(b->targets); free(b->weights); free(b->logp); free(b->dlogp);
+}
+
+static int buffers_alloc(Buffers *b, int B, int T, RlhfErr *e) {
+    size_t n = (size_t)B * (size_t)T;
+    memset(b, 0, sizeof *b);
+    b->inputs = rlhf_malloc(n * sizeof(int), e);
+    b->targets = rlhf_malloc(n * sizeof(int), e);
+    b->weights = rlhf_malloc(n * sizeof(float), e);
+    b->logp = rlhf_malloc(n * sizeof(float), e);
+    b->dlogp = rlhf_malloc(n * sizeof(float), e);
+    if (!b->inputs || !b->targets || !b->weights || !b->logp || !b->dlogp) { buffers_free(b); return -1; }
+    return 0;
+}
+
+float eval_lm_loss(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
+    if (!d || d->n < (size_t)T + 2) return NAN;
+    Buffers b;
+    if (buffers_alloc(&b, B, T, e)) return NAN;
+    size_t cursor = 0;
+    double sum = 0;
+    long count = 0;
+    for (int i = 0; i < batches; i++) {
+        size_t before = cursor;
+        long k = token_data_batch(d, &cursor, B, T, 1.0f, b.inputs, b.targets, b.weights);
+        gpt2_forward(m, b.inputs, NULL, B, T);
+        gpt2_lm_forward(m, b.targets, b.logp, NULL);
+        for (int j = 0; j < B * T; j++) sum -= (double)b.weights[j] * b.logp[j];
+        count += k;
+        if (cursor <= before) break;   /* wrapped: the whole set was seen */
+    }
+    buffers_free(&b);
+    return count ? (float)(sum / (double)count) : NAN;
+}
+
+char *train_state_to_json(const TrainState *st, const TrainConfig *c) {
+    JsonBuf b;
+    jb_init(&b);
+    jb_obj_begin(&b);
+    jb_kv_int(&b, "step", st->step);
+    jb_kv_int(&b, "cursor", (long long)st->cursor);
+    jb_kv_num(&b, "last_loss", st->last_loss);
+    jb_kv_num(&b, "last_val", st->last_val);
+    if (c) {
+        jb_kv_int(&b, "B", c->B); jb_kv_int(&b, "T", c->T); jb_kv_int(&b, "accum", c->accum);
+        jb_kv_int(&b, "steps", c->steps); jb_kv_num(&b, "lr", c->lr);
+    }
+    jb_obj_end(&b);
+    return b.data;
+}
+
+int train_state_from_json(const char *json, TrainState *st, RlhfErr *e) {
+    train_state_init(st);
+    JsonDoc *d = json_parse(json, strlen(json), e);
+    if (!d) return rlhf_err_wrap(e, "trainer state");
+    JsonValue *r = json_root(d);
+    double step, cursor, x;
+    if (json_get_num(r, "step", &step) || json_get_num(r, "cursor", &cursor)) {
+        json_doc_free(d);
+        return rlhf_err(e, "trainer state: missing field 'step' or 'cursor'");
+    }
+    st->step = (long)step;
+    st->cursor = (size_t)cursor;
+    if (!json_get_num(r, "last_loss", &x)) st->last_loss = (float)x;
+    if (!json_get_num(r, "last_val", &x)) st->last_val = (float)x;
+    json_doc_free(d);
+    return 0;
+}
+
+int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const TokenData *val, const TrainConfig *c,
+             MetricsLog *log, TrainSaveFn save, void *save_ctx, const char *label, RlhfErr *e) {
+    if (train->n < (size_t)c->T + 2)
+        return rlhf_err(e, "%s: training stream has %zu tokens, fewer than one window of T+1 = %d", label, train->n,
+                        c->T + 1);
+    if (gpt2_reserve(m, c->B, c->T, 1, e)) return -1;
+    Buffers b;
+    if (buffers_alloc(&b, c->B, c->T, e)) return -1;
+    int accum = c->accum > 0 ? c->accum : 1;
+    double tokens_per_step = (double)c->B * c->T * accum;
+    Progress pg;
+    progress_begin(&pg, label, c->steps, "tok");
+    long start_step = st->step;
+    int rc = 0;
+    char status[96] = "";
+    while (st->step < c->steps) {
+        double t0 = rlhf_now();
+        gpt2_zero_grad(m);
+        double loss_sum = 0;
+        long trained_sum = 0;
+        for (int a = 0; a < accum; a++) {
+            long k = token_data_batch(train, &st->cursor, c->B, c->T, 1.0f, b.inputs, b.targets, b.weights);
+            /* each micro-batch's mean over its trained tokens, averaged over micro-batches */
+            float scale = k > 0 ? 1.0f / ((float)k * (float)accum) : 0.0f;
+            for (int j = 0; j < c->B * c->T; j++) b.weights[j] *= scale;
+            gpt2_forward(m, b.inputs, NULL, c->B, c->T);
+            float l = gpt2_lm_loss_and_grad(m, b.targets, b.weights, b.logp, b.dlogp);
+            gpt2_backward(m);
+            loss_sum += l;
+            trained_sum += k;
+        }
+        float loss = (float)loss_sum;   /* already averaged by the weights */
+        float norm = gpt2_clip_grad_norm(m, c->grad_clip);
+        if (!isfinite(loss) || !isfinite(norm)) {
+            rc = rlhf_err(e, "%s: step %ld: loss %g, gradient norm %g is not finite; stopping (last checkpoint kept)",
+                          label, st->step + 1, loss, norm);
+            break;
+        }
+        float lr = lr_cosine(st->step, c->warmup, c->steps, c->lr, c->lr_min);
+        adamw_step(opt, m, lr);
+        st->step++;
+        st->last_loss = loss;
+        double dt = rlhf_now() - t0;
+        int do_eval = val && ((c->eval_every > 0 && st->step % c->eval_every == 0) || st->step == c->steps);
+        if (do_eval) st->last_val = eval_lm_loss(m, val, c->B, c->T, c->eval_batches, e);
+        if (log) {
+            JsonBuf *j = metrics_begin(log, label);
+            jb_kv_int(j, "step", st->step);
+            jb_kv_num(j, "loss", loss);
+            if (do_eval) jb_kv_num(j, "val_loss", st->last_val);
+            jb_kv_num(j, "lr", lr);
+            jb_kv_num(j, "grad_norm", norm);
+            jb_kv_int(j, "trained_tokens", trained_sum);
+            jb_kv_num(j, "tokens_per_s", tokens_per_step / dt);
+            metrics_end(log);
+        }
+        if (do_eval) snprintf(status, sizeof status, "loss %.3f val %.3f", loss, st->last_val);
+        else snprintf(status, sizeof status, "loss %.3f", loss);
+        progress_update(&pg, st->step, (double)(st->step - start_step) * tokens_per_step, status);
+        int do_ckpt = save && ((c->ckpt_every > 0 && st->step % c->ckpt_every == 0) || st->step == c->steps);
+        if (do_ckpt && save(save_ctx, m, opt, st, e)) { rc = -1; break; }
+    }
+    progress_end(&pg, st->step, (double)(st->step - start_step) * tokens_per_step, status);
+    buffers_free(&b);
+    return rc;
+}
