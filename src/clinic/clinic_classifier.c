@@ -61,7 +61,11 @@ static const char *sched_neg =
     "\\b(can'?t|cannot|can not|unable|not able|won'?t be able|not allowed|don'?t have access|no access|"
     "do not|don'?t|no openings|not possible)\\b";
 
-static const char *cue_cancel = "\\bcancel";
+/* an action, not the fee policy ("visits cancelled with less than 24 hours notice") */
+static const char *cue_cancel =
+    "(\\bcancell?(ed)? (your|the|his|her|their|it|that|this|all|my)\\b|\\b(is|are|has been|have been|was|were) "
+    "(now |all )?cancell?ed\\b|(^|[.!?] )cancell?ed[.!,]|\\b(i|we)('ve| have)? (just |now )?cancell?ed\\b|"
+    "\\boff the (schedule|calendar|books)\\b)";
 static const char *cue_move = "\\b(moved?|reschedul\\w*|switch(ed)?|push(ed)?|instead|is now|new time|changed)\\b";
 
 static const char *med_cues[] = {
