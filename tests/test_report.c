@@ -337,7 +337,7 @@ static void build_demo(Report *r) {
     static const char *const jrows[] = {"helpful judge", "harmless judge", "two-dial judge"};
     static const char *const jcols[] = {"helpful data", "harmless data", "clinic data", "HH-RLHF <test>"};
     double acc[12] = {0.72, 0.48, 0.66, 0.61, 0.45, 0.74, 0.69, 0.58, 0.70, 0.71, 0.73, NAN};
-    SvgPlotOpts ho = {.title = "Accuracy: judge × data", .y_percent = 1};
+    SvgPlotOpts ho = {.title = "Accuracy: judge × data", .xlabel = "comparisons from", .ylabel = "judge", .y_percent = 1};
     svg_heatmap(report_figure_begin(r), &ho, jrows, 3, jcols, 4, acc, 0.4, 0.8);
     report_figure_end(r, "Each judge is best on its own kind of data; the two-dial judge does well on both. "
                          "The empty cell was not measured.");

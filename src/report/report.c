@@ -180,8 +180,14 @@ static void fmt_num(char *buf, size_t n, double v, ReportFormat fmt) {
 void report_card_change(Report *r, const char *label, double before, double after, ReportFormat fmt,
                         int better) {
     char a[48], b[48], value[128], detail[128];
-    fmt_num(a, sizeof a, before, fmt);
-    fmt_num(b, sizeof b, after, fmt);
+    if (fmt == REPORT_PERCENT) {    /* same decimals on both sides: "9.0% → 10.0%", "62% → 81%" */
+        int dec = fabs(before) < 0.1 || fabs(after) < 0.1 ? 1 : 0;
+        snprintf(a, sizeof a, "%.*f%%", dec, before * 100);
+        snprintf(b, sizeof b, "%.*f%%", dec, after * 100);
+    } else {
+        fmt_num(a, sizeof a, before, fmt);
+        fmt_num(b, sizeof b, after, fmt);
+    }
     snprintf(value, sizeof value, "%s → %s", a, b);
     double d = after - before;
     int tone = REPORT_NEUTRAL;

@@ -271,7 +271,7 @@ static void widen(const double *v, int n, int logy, double *lo, double *hi) {
 
 /* Sets the x ticks over [lo, hi]. tight: the axis is the data range and ticks
  * outside it are dropped (line plots over steps); else the axis grows to ticks. */
-static void set_x(Frame *f, double lo, double hi, int tight) {
+static void set_x(Frame *f, double lo, double hi, int tight, int integer) {
     if (!(lo <= hi) || !isfinite(lo) || !isfinite(hi)) { lo = 0; hi = 1; }
     if (hi == lo) { double d = lo == 0 ? 1 : fabs(lo) * 0.1; lo -= d; hi += d; }
     double t[MAX_TICKS] = {0};
@@ -284,6 +284,12 @@ static void set_x(Frame *f, double lo, double hi, int tight) {
     } else {
         f->x0 = t[0]; f->x1 = t[n - 1];
         for (int i = 0; i < n; i++) f->xt[f->nxt++] = t[i];
+    }
+    /* whole-number data (rounds, epochs): no 0.5 ticks */
+    if (integer && f->xstep < 1 && floor(f->x1) - ceil(f->x0) <= 12) {
+        f->nxt = 0;
+        f->xstep = 1;
+        for (double v = ceil(f->x0); v <= f->x1 && f->nxt < MAX_TICKS; v += 1) f->xt[f->nxt++] = v;
     }
 }
 
@@ -356,7 +362,7 @@ static void marker(JsonBuf *b, int kind, double cx, double cy, double r, const c
     }
 }
 
-/* style: 0 line + marker, 1 marker only, 2 bar swatch, 3 dashed line */
+/* style: 0 line + marker, 1 marker only, 2 bar swatch, 3 dashed line, 4 grey bar swatch */
 static void draw_legend(JsonBuf *b, const Frame *f, const char *const *names, const int *style, int n) {
     double w = f->W - f->l - f->r, x = 0, y = f->legend_y;
     int any = 0;
@@ -367,9 +373,9 @@ static void draw_legend(JsonBuf *b, const Frame *f, const char *const *names, co
         double x0 = f->l + x;
         const char *col = svg_color(i);
         int st = style ? style[i] : 0;
-        if (st == 2) {
+        if (st == 2 || st == 4) {
             jb_raw(b, "<rect x=\""); num(b, x0 + 2); jb_raw(b, "\" y=\""); num(b, y - 9);
-            jb_printf(b, "\" width=\"14\" height=\"10\" fill=\"%s\"/>", col);
+            jb_printf(b, "\" width=\"14\" height=\"10\" fill=\"%s\"/>", st == 4 ? "#d4d4d4" : col);
         } else {
             if (st != 1) {
                 jb_raw(b, "<line x1=\""); num(b, x0); jb_raw(b, "\" y1=\""); num(b, y - 4);
@@ -393,7 +399,7 @@ static void open_svg(JsonBuf *b, const Frame *f, const SvgPlotOpts *o) {
     jb_raw(b, ">\n");
     if (o->title) { jb_raw(b, "<title>"); svg_escape(b, o->title); jb_raw(b, "</title>\n"); }
     jb_raw(b, "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n");
-    if (o->title) text(b, 8, 20, "start", 14, INK, "font-weight=\"600\"", o->title);
+    if (o->title) text(b, 8, 21, "start", 15, INK, "font-weight=\"600\"", o->title);
 }
 
 static void draw_axes(JsonBuf *b, const Frame *f, const SvgPlotOpts *o, int xgrid) {
@@ -418,18 +424,18 @@ static void draw_axes(JsonBuf *b, const Frame *f, const SvgPlotOpts *o, int xgri
     for (int i = 0; i < f->nyt; i++) {
         double y = f->logy ? f->H - f->bt - (f->yt[i] - f->y0) / (f->y1 - f->y0) * (f->H - f->t - f->bt) : fy(f, f->yt[i]);
         ytick_label(f, f->yt[i], lab, sizeof lab);
-        text(b, L - 6, y + 4, "end", 11, MUTED, NULL, lab);
+        text(b, L - 6, y + 4, "end", 12, MUTED, NULL, lab);
     }
     for (int i = 0; i < f->nxt; i++) {
         svg_format_tick(lab, sizeof lab, f->xt[i], f->xstep, f->xpct);
-        text(b, fx(f, f->xt[i]), B + 16, "middle", 11, MUTED, NULL, lab);
+        text(b, fx(f, f->xt[i]), B + 17, "middle", 12, MUTED, NULL, lab);
     }
-    if (o->xlabel) text(b, (L + R) / 2, f->H - 8, "middle", 12, INK, NULL, o->xlabel);
+    if (o->xlabel) text(b, (L + R) / 2, f->H - 8, "middle", 13, INK, NULL, o->xlabel);
     if (o->ylabel) {
         char tr[96];
         double cy = (T + B) / 2;
         snprintf(tr, sizeof tr, "transform=\"rotate(-90 14 %.1f)\"", cy);
-        text(b, 14, cy, "middle", 12, INK, tr, o->ylabel);
+        text(b, 14, cy, "middle", 13, INK, tr, o->ylabel);
     }
 }
 
@@ -455,11 +461,11 @@ static void layout(Frame *f, const SvgPlotOpts *o, const char *const *names, int
     char lab[64];
     for (int i = 0; i < f->nyt; i++) {
         ytick_label(f, f->yt[i], lab, sizeof lab);
-        ylab_w = fmax(ylab_w, text_w(lab, 11));
+        ylab_w = fmax(ylab_w, text_w(lab, 12));
     }
-    f->l = (o->ylabel ? 24 : 6) + ylab_w + 10;
+    f->l = (o->ylabel ? 26 : 6) + ylab_w + 10;
     f->r = 18;
-    double top = o->title ? 32 : 10;
+    double top = o->title ? 34 : 10;
     f->legend_y = top + 10;
     double lh = legend_height(f, names, n);
     f->t = top + lh + (lh > 0 ? 10 : 0);
@@ -469,6 +475,15 @@ static void layout(Frame *f, const SvgPlotOpts *o, const char *const *names, int
 /* ------------------------------------------------------------- line plot --- */
 
 static double sx_at(const SvgSeries *s, int i) { return s->x ? s->x[i] : i; }
+
+static int all_int(const SvgSeries *s, int ns) {
+    for (int k = 0; k < ns; k++)
+        for (int i = 0; i < s[k].n; i++) {
+            double x = sx_at(&s[k], i);
+            if (isfinite(x) && x != floor(x)) return 0;
+        }
+    return 1;
+}
 
 /* One series as a path; NaN and out-of-domain points break it. Long series are
  * thinned to the min and max of each pixel column so the shape survives. */
@@ -522,12 +537,12 @@ void svg_line_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int ns)
     }
     if (o->fix_x) { xlo = o->x_lo; xhi = o->x_hi; }
     if (o->fix_y) { ylo = f.logy ? log10(o->y_lo) : o->y_lo; yhi = f.logy ? log10(o->y_hi) : o->y_hi; }
-    set_x(&f, xlo, xhi, !o->fix_x);
+    set_x(&f, xlo, xhi, !o->fix_x, all_int(s, ns));
     set_y(&f, ylo, yhi);
     const char *names[64] = {0};
     int nn = ns < 64 ? ns : 64;
     for (int k = 0; k < nn; k++) names[k] = s[k].name;
-    layout(&f, o, names, nn, 640, 360);
+    layout(&f, o, names, nn, 560, 340);
     open_svg(b, &f, o);
     draw_axes(b, &f, o, 0);
     if (!npts) no_data(b, &f);
@@ -596,7 +611,7 @@ void svg_scatter_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int 
     if (fit == 2 && npts) { xlo = fmin(xlo, 0); ylo = f.logy ? ylo : fmin(ylo, 0); yhi = f.logy ? yhi : fmax(yhi, 0); }
     if (o->fix_x) { xlo = o->x_lo; xhi = o->x_hi; }
     if (o->fix_y) { ylo = f.logy ? log10(o->y_lo) : o->y_lo; yhi = f.logy ? log10(o->y_hi) : o->y_hi; }
-    set_x(&f, xlo, xhi, 0);
+    set_x(&f, xlo, xhi, 0, all_int(s, ns));
     set_y(&f, ylo, yhi);
 
     /* legend names carry the fit: "train judge — slope 1.23, R² 0.97" */
@@ -628,7 +643,7 @@ void svg_scatter_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int 
             names[k] = namebuf[k];
         } else names[k] = s[k].name;
     }
-    layout(&f, o, names, nn, 640, 400);
+    layout(&f, o, names, nn, 600, 400);
     open_svg(b, &f, o);
     draw_axes(b, &f, o, 1);
     if (!npts) no_data(b, &f);
@@ -790,12 +805,13 @@ void svg_reliability_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgReliability
     if (!o2.xlabel) o2.xlabel = "predicted probability";
     if (!o2.ylabel) o2.ylabel = "observed frequency";
     o2.log_y = 0;
-    set_x(&f, 0, 1, 0);
+    set_x(&f, 0, 1, 0, 0);
     set_y(&f, 0, 1);
     enum { MAXC = 16 };
     int nn = nc < MAXC ? nc : MAXC;
     char namebuf[MAXC][192];
-    const char *names[MAXC];
+    const char *names[MAXC + 1] = {0};
+    int styles[MAXC + 1] = {0};
     int npts = 0, maxcount = 0;
     for (int k = 0; k < nn; k++) {
         double ece = 0;
@@ -813,7 +829,9 @@ void svg_reliability_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgReliability
                  c[k].name && c[k].name[0] ? " — " : "", eb, tot);
         names[k] = namebuf[k];
     }
-    layout(&f, &o2, names, nn, 480, 480);
+    int nleg = nn;
+    if (nn > 0 && maxcount > 0) { names[nleg] = "comparisons per bin"; styles[nleg] = 4; nleg++; }
+    layout(&f, &o2, names, nleg, 440, 460);
     /* make the plot area square so the diagonal is at 45 degrees */
     double pw = f.W - f.l - f.r, ph = f.H - f.t - f.bt;
     if (pw > ph) f.r += pw - ph; else f.bt += ph - pw;
@@ -823,7 +841,7 @@ void svg_reliability_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgReliability
     /* count histogram of the first curve along the bottom (equal-width bins) */
     if (nc > 0 && maxcount > 0) {
         double hmax = (f.H - f.t - f.bt) * 0.18;
-        jb_raw(b, "<g fill=\"#bbb\" fill-opacity=\"0.5\">");
+        jb_raw(b, "<g fill=\"#d4d4d4\">");
         for (int j = 0; j < c[0].nbins; j++) {
             if (c[0].count[j] <= 0) continue;
             double x0 = fx(&f, (double)j / c[0].nbins), x1 = fx(&f, (double)(j + 1) / c[0].nbins);
@@ -833,12 +851,16 @@ void svg_reliability_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgReliability
             jb_raw(b, "\"/>");
         }
         jb_raw(b, "</g>\n");
-        text(b, f.W - f.r - 4, f.H - f.bt - hmax - 4, "end", 10, MUTED, NULL, "grey bars: pairs per bin");
     }
     jb_raw(b, "<line x1=\""); num(b, fx(&f, 0)); jb_raw(b, "\" y1=\""); num(b, fy(&f, 0));
     jb_raw(b, "\" x2=\""); num(b, fx(&f, 1)); jb_raw(b, "\" y2=\""); num(b, fy(&f, 1));
     jb_raw(b, "\" stroke=\"#999\" stroke-dasharray=\"5 4\"/>\n");
-    text(b, fx(&f, 0.97), fy(&f, 0.97) + 16, "end", 10, MUTED, NULL, "perfectly calibrated");
+    {   /* label along the diagonal, below it, where calibrated curves are sparse */
+        char tr[96];
+        double tx = fx(&f, 0.75), ty = fy(&f, 0.75) + 22;
+        snprintf(tr, sizeof tr, "transform=\"rotate(-45 %.1f %.1f)\"", tx, ty);
+        text(b, tx, ty, "middle", 11, "#999", tr, "perfectly calibrated");
+    }
     char t1[48], t2[48];
     for (int k = 0; k < nc; k++) {
         const char *col = svg_color(k);
@@ -863,7 +885,7 @@ void svg_reliability_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgReliability
         }
         jb_raw(b, "\n");
     }
-    draw_legend(b, &f, names, NULL, nn);
+    draw_legend(b, &f, names, styles, nleg);
     jb_raw(b, "</svg>\n");
 }
 
@@ -893,19 +915,19 @@ void svg_heatmap(JsonBuf *b, const SvgPlotOpts *o, const char *const *rows, int 
     if (isfinite(vmin)) lo = vmin;
     if (isfinite(vmax)) hi = vmax;
     if (!(lo < hi)) { hi = lo + 1; if (!isfinite(lo)) { lo = 0; hi = 1; } }
-    double W = o->width > 0 ? o->width : 640;
+    double W = o->width > 0 ? o->width : 560;
     double rowlab = 0;
-    for (int r = 0; r < nrows; r++) if (rows && rows[r]) rowlab = fmax(rowlab, text_w(rows[r], 12));
-    double top = (o->title ? 32 : 8) + (o->xlabel ? 20 : 0) + 36;
+    for (int r = 0; r < nrows; r++) if (rows && rows[r]) rowlab = fmax(rowlab, text_w(rows[r], 13));
+    double top = (o->title ? 34 : 8) + (o->xlabel ? 20 : 0) + 38;
     double left = 12 + (o->ylabel ? 22 : 0) + rowlab + 8, bar = 64;
     double cw = ncols > 0 ? (W - left - bar - 8) / ncols : 0;
-    double ch = 34;
+    double ch = 40;
     double H = o->height > 0 ? o->height : top + (nrows > 0 ? nrows : 1) * ch + 14;
     if (o->height > 0 && nrows > 0) ch = (H - top - 14) / nrows;
     Frame f = {0};
     f.W = W; f.H = H;
     open_svg(b, &f, o);
-    if (o->xlabel) text(b, left + cw * ncols / 2, (o->title ? 32 : 8) + 14, "middle", 12, INK, "font-weight=\"600\"", o->xlabel);
+    if (o->xlabel) text(b, left + cw * ncols / 2, (o->title ? 34 : 8) + 14, "middle", 12, INK, "font-weight=\"600\"", o->xlabel);
     if (o->ylabel) {
         char tr[96];
         double cy = top + ch * nrows / 2;
@@ -918,7 +940,7 @@ void svg_heatmap(JsonBuf *b, const SvgPlotOpts *o, const char *const *rows, int 
     int dark;
     for (int r = 0; r < nrows; r++) {
         double y = top + r * ch;
-        if (rows && rows[r]) text(b, left - 8, y + ch / 2 + 4, "end", 12, INK, NULL, rows[r]);
+        if (rows && rows[r]) text(b, left - 8, y + ch / 2 + 4, "end", 13, INK, NULL, rows[r]);
         for (int c = 0; c < ncols; c++) {
             double x = left + c * cw, val = v[r * ncols + c];
             int fin = isfinite(val);
@@ -933,7 +955,7 @@ void svg_heatmap(JsonBuf *b, const SvgPlotOpts *o, const char *const *rows, int 
             jb_raw(b, " × ");
             if (cols && cols[c]) svg_escape(b, cols[c]);
             jb_printf(b, ": %s</title>", vb);
-            text(b, x + cw / 2, y + ch / 2 + 4, "middle", 12, dark ? "#fff" : INK,
+            text(b, x + cw / 2, y + ch / 2 + 5, "middle", 13, dark ? "#fff" : INK,
                  fin ? NULL : "fill-opacity=\"0.6\"", vb);
             jb_raw(b, "</g>");
         }
@@ -948,9 +970,9 @@ void svg_heatmap(JsonBuf *b, const SvgPlotOpts *o, const char *const *rows, int 
         jb_raw(b, "\" width=\"12\" height=\""); num(b, kh / steps + 0.6); jb_printf(b, "\" fill=\"%s\"/>", col);
     }
     svg_format_value(vb, sizeof vb, hi, o->y_percent);
-    text(b, kx + 16, ky + 9, "start", 10, MUTED, NULL, vb);
+    text(b, kx + 16, ky + 10, "start", 11, MUTED, NULL, vb);
     svg_format_value(vb, sizeof vb, lo, o->y_percent);
-    text(b, kx + 16, ky + kh, "start", 10, MUTED, NULL, vb);
+    text(b, kx + 16, ky + kh, "start", 11, MUTED, NULL, vb);
     jb_raw(b, "</svg>\n");
 }
 
@@ -987,10 +1009,10 @@ void svg_frontier_plot(JsonBuf *b, const SvgPlotOpts *o, const double *x, const 
     }
     if (o->fix_x) { xlo = o->x_lo; xhi = o->x_hi; }
     if (o->fix_y) { ylo = o->y_lo; yhi = o->y_hi; }
-    set_x(&f, xlo, xhi, 0);
+    set_x(&f, xlo, xhi, 0, 0);
     set_y(&f, ylo, yhi);
     static const char *const names[2] = {"on the frontier (no other point is better on both)", "dominated"};
-    layout(&f, &o2, names, 2, 640, 420);
+    layout(&f, &o2, names, 2, 600, 420);
     open_svg(b, &f, &o2);
     draw_axes(b, &f, &o2, 1);
     if (!npts) no_data(b, &f);
@@ -1000,7 +1022,7 @@ void svg_frontier_plot(JsonBuf *b, const SvgPlotOpts *o, const double *x, const 
         char hint[64];
         snprintf(hint, sizeof hint, "better %s%s", hx, hy);
         double hxp = better_x < 0 ? f.l + 8 : f.W - f.r - 8, hyp = better_y < 0 ? f.H - f.bt - 8 : f.t + 14;
-        text(b, hxp, hyp, better_x < 0 ? "start" : "end", 11, MUTED, "font-style=\"italic\"", hint);
+        text(b, hxp, hyp, better_x < 0 ? "start" : "end", 12, MUTED, "font-style=\"italic\"", hint);
     }
     /* Pareto set: i is dominated if some j is at least as good on both and better on one */
     int *opt = calloc((size_t)(n > 0 ? n : 1), sizeof(int));
@@ -1050,7 +1072,7 @@ void svg_frontier_plot(JsonBuf *b, const SvgPlotOpts *o, const double *x, const 
         if (labels && labels[i]) { svg_escape(b, labels[i]); jb_raw(b, ": "); }
         jb_printf(b, "%s, %s</title></g>\n", vx, vy);
         if (!labels || !labels[i] || !labels[i][0]) continue;
-        double tw = text_w(labels[i], 11), th = 12;
+        double tw = text_w(labels[i], 12), th = 13;
         /* candidate spots: right, left, above, below, further right-up/down */
         double cand[6][2] = {{px + 8, py + 4}, {px - 8 - tw, py + 4}, {px - tw / 2, py - 9},
                              {px - tw / 2, py + 17}, {px + 8, py - 10}, {px + 8, py + 18}};
@@ -1064,7 +1086,7 @@ void svg_frontier_plot(JsonBuf *b, const SvgPlotOpts *o, const double *x, const 
         }
         Box bx = {cand[pick][0], cand[pick][1] - th + 2, cand[pick][0] + tw, cand[pick][1] + 2};
         placed[np++] = bx;
-        text(b, cand[pick][0], cand[pick][1], "start", 11, INK, NULL, labels[i]);
+        text(b, cand[pick][0], cand[pick][1], "start", 12, INK, NULL, labels[i]);
     }
     free(opt); free(ord); free(placed);
     /* legend: solid circle = frontier, hollow square = dominated (drawn by hand) */
