@@ -125,6 +125,8 @@ TEST(pytorch_reference_logits_loss_grads) {
     float loss = gpt2_lm_loss_and_grad(&m, f.targets, f.weights, logp, dlogp);
     CHECK_NEAR(loss, f.loss, 1e-4 * fabs(f.loss));
     gpt2_backward(&m);
+    double worst = 0;
+    const char *worst_name = "";
     for (int k = 0; k < m.n_tensors; k++) {
         const GPT2Tensor *t = &m.tensors[k];
         const float *g = m.grad_mem + t->offset, *r = f.grads + t->offset;
@@ -132,7 +134,10 @@ TEST(pytorch_reference_logits_loss_grads) {
         CHECK_MSG(tr <= 1e-4 && tmd <= 1e-4 * tmr + 1e-7, "grad %s: rel %.3g, max abs %.3g (max |ref| %.3g)",
                   t->name, tr, tmd, tmr);
         CHECK_MSG(tmr > 0, "grad %s: reference is all zero", t->name);
+        if (tr > worst) worst = tr, worst_name = t->name;
     }
+    fprintf(stderr, "  vs PyTorch: logits rel %.2g, loss rel %.2g, worst grad rel %.2g (%s)\n", re,
+            fabs(loss - f.loss) / fabs(f.loss), worst, worst_name);
     free(logp);
     free(dlogp);
     gpt2_free(&m);
@@ -149,6 +154,7 @@ TEST(pytorch_reference_adamw_steps) {
     REQUIRE(adamw_init(&opt, &m, 0.9f, 0.95f, 1e-8f, 0.1f, &e) == 0);
     int N = f.B * f.T;
     float *logp = malloc(sizeof(float) * N), *dlogp = malloc(sizeof(float) * N);
+    double worst = 0;
     for (int s = 0; s < f.steps; s++) {
         gpt2_zero_grad(&m);
         gpt2_forward(&m, f.tokens, f.mask, f.B, f.T);
@@ -158,7 +164,9 @@ TEST(pytorch_reference_adamw_steps) {
         adamw_step(&opt, &m, 1e-3f);
         CHECK_MSG(fabs(loss - f.losses[s]) <= 1e-4 * fabs(f.losses[s]), "step %d: loss %.7f, PyTorch %.7f", s, loss,
                   f.losses[s]);
+        worst = fmax(worst, fabs(loss - f.losses[s]) / fabs(f.losses[s]));
     }
+    fprintf(stderr, "  AdamW: %d step losses, worst rel diff %.2g\n", f.steps, worst);
     free(logp);
     free(dlogp);
     adamw_free(&opt);
@@ -243,6 +251,7 @@ TEST(finite_difference_every_tensor_every_head) {
     /* heads start at zero in real use; random here so every path carries gradient */
     float *ana = malloc(m.num_params * sizeof(float));
     int checked = 0, bad = 0;
+    double worst_ratio = 0;
     for (int obj = 0; obj < OBJ_COUNT; obj++) {
         objective(&m, &k, obj, 1);
         memcpy(ana, m.grad_mem, m.num_params * sizeof(float));
@@ -263,6 +272,7 @@ TEST(finite_difference_every_tensor_every_head) {
                 double num = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * hh), a = ana[idx];
                 double err = fabs(num - a), tol = 2e-3 * (fabs(num) + fabs(a)) + 2e-4;
                 checked++;
+                worst_ratio = fmax(worst_ratio, err / tol);
                 if (!(err <= tol)) {
                     bad++;
                     fprintf(stderr, "  %s: %s[%zu] analytic %.7g numeric %.7g\n", obj_names[obj], t->name,
@@ -272,6 +282,7 @@ TEST(finite_difference_every_tensor_every_head) {
         }
     }
     CHECK_MSG(bad == 0, "%d of %d finite-difference checks failed", bad, checked);
+    fprintf(stderr, "  %d finite-difference checks, worst |err|/tol %.2g\n", checked, worst_ratio);
     /* every tensor must carry gradient in the all-heads objective, or the checks above prove nothing */
     objective(&m, &k, OBJ_ALL, 1);
     for (int ti = 0; ti < m.n_tensors; ti++) {
