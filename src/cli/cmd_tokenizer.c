@@ -246,6 +246,7 @@ static int tok_cmd_speed(int argc, char **argv) {
     if (!tok) { free(pos); return usage ? 2 : fail("speed", &e); }
     TextDocs docs = {0};
     TextSourceOpts o = {.hh_rejected = rejected};
+    rc = 0;
     for (int i = 0; i < npos && !rc; i++)
         if (text_docs_load(&docs, pos[i], &o, &e)) rc = -1;
     free(pos);
