@@ -75,31 +75,33 @@ static int st_open(const char *path, StFile *s, RlhfErr *e) {
     s->f = fopen(path, "rb");
     if (!s->f) return rlhf_err(e, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(s->f), &st) != 0 || !S_ISREG(st.st_mode)) { st_close(s); return rlhf_err(e, "%s: not a regular file", path); }
+    if (fstat(fileno(s->f), &st) != 0 || !S_ISREG(st.st_mode)) { rlhf_err(e, "%s: not a regular file", path); st_close(s); return -1; }
     s->file_bytes = (uint64_t)st.st_size;
     uint8_t lenb[8];
     if (s->file_bytes < 8 || fread(lenb, 1, 8, s->f) != 8) {
+        rlhf_err(e, "%s: truncated: %llu bytes, too short for a safetensors header", path, (unsigned long long)st.st_size);
         st_close(s);
-        return rlhf_err(e, "%s: truncated: %llu bytes, too short for a safetensors header", path, (unsigned long long)st.st_size);
+        return -1;
     }
     uint64_t hlen = 0;
     for (int i = 0; i < 8; i++) hlen |= (uint64_t)lenb[i] << (8 * i);
     if (hlen > ST_MAX_HEADER || hlen > s->file_bytes - 8) {
         unsigned long long fb = (unsigned long long)s->file_bytes;
+        rlhf_err(e, "%s: field 'header_size': %llu bytes, the file has %llu (truncated or not safetensors)", path,
+                 (unsigned long long)hlen, fb);
         st_close(s);
-        return rlhf_err(e, "%s: field 'header_size': %llu bytes, the file has %llu (truncated or not safetensors)", path,
-                        (unsigned long long)hlen, fb);
+        return -1;
     }
     s->data_start = 8 + hlen;
     s->data_len = s->file_bytes - s->data_start;
     s->json = rlhf_malloc(hlen + 1, e);
     if (!s->json) { st_close(s); return -1; }
-    if (fread(s->json, 1, hlen, s->f) != hlen) { st_close(s); return rlhf_err(e, "%s: read error in the header", path); }
+    if (fread(s->json, 1, hlen, s->f) != hlen) { rlhf_err(e, "%s: read error in the header", path); st_close(s); return -1; }
     s->json[hlen] = 0;
     s->doc = json_parse(s->json, hlen, e);
-    if (!s->doc) { st_close(s); return rlhf_err_wrap(e, "%s: JSON header", path); }
+    if (!s->doc) { rlhf_err_wrap(e, "%s: JSON header", path); st_close(s); return -1; }
     const JsonValue *root = json_root(s->doc);
-    if (!root || root->type != JSON_OBJECT) { st_close(s); return rlhf_err(e, "%s: JSON header is not an object", path); }
+    if (!root || root->type != JSON_OBJECT) { rlhf_err(e, "%s: JSON header is not an object", path); st_close(s); return -1; }
     s->ents = rlhf_calloc(root->len ? root->len : 1, sizeof(StEntry), e);
     if (!s->ents) { st_close(s); return -1; }
     for (size_t i = 0; i < root->len; i++) {
@@ -108,46 +110,56 @@ static int st_open(const char *path, StFile *s, RlhfErr *e) {
         if (!strcmp(name, "__metadata__")) continue;
         StEntry *en = &s->ents[s->n++];
         en->name = name;
-        if (v->type != JSON_OBJECT) { st_close(s); return rlhf_err(e, "%s: tensor '%s': not an object", path, name); }
+        if (v->type != JSON_OBJECT) { rlhf_err(e, "%s: tensor '%s': not an object", path, name); st_close(s); return -1; }
         const char *dt = json_get_str(v, "dtype");
         const JsonValue *shape = json_get(v, "shape"), *offs = json_get(v, "data_offsets");
-        if (!dt) { st_close(s); return rlhf_err(e, "%s: tensor '%s': field 'dtype' missing", path, name); }
+        if (!dt) { rlhf_err(e, "%s: tensor '%s': field 'dtype' missing", path, name); st_close(s); return -1; }
         en->dtype_name = dt;
         en->dtype = ST_OTHER;
         for (int d = 0; d < ST_OTHER; d++)
             if (!strcmp(dt, ST_DTYPE_NAMES[d])) en->dtype = d;
         if (!shape || shape->type != JSON_ARRAY || shape->len > 8) {
+            rlhf_err(e, "%s: tensor '%s': field 'shape' missing or not an array of at most 8 dims", path, name);
             st_close(s);
-            return rlhf_err(e, "%s: tensor '%s': field 'shape' missing or not an array of at most 8 dims", path, name);
+            return -1;
         }
         en->ndim = (int)shape->len;
         for (int d = 0; d < en->ndim; d++) {
             uint64_t x;
             if (as_u64(shape->items[d], &x) || x > (1ull << 40)) {
+                rlhf_err(e, "%s: tensor '%s': field 'shape': dim %d is not a sane non-negative integer", path, name, d);
                 st_close(s);
-                return rlhf_err(e, "%s: tensor '%s': field 'shape': dim %d is not a sane non-negative integer", path, name, d);
+                return -1;
             }
             en->shape[d] = (long long)x;
         }
         if (!offs || offs->type != JSON_ARRAY || offs->len != 2 || as_u64(offs->items[0], &en->begin) ||
             as_u64(offs->items[1], &en->end) || en->begin > en->end) {
+            rlhf_err(e, "%s: tensor '%s': field 'data_offsets' is not [begin, end]", path, name);
             st_close(s);
-            return rlhf_err(e, "%s: tensor '%s': field 'data_offsets' is not [begin, end]", path, name);
+            return -1;
         }
         if (en->end > s->data_len) {
+            rlhf_err(e, "%s: tensor '%s': field 'data_offsets': [%llu, %llu) past the end of the data (%llu bytes): truncated?",
+                     path, name, (unsigned long long)en->begin, (unsigned long long)en->end,
+                     (unsigned long long)s->data_len);
             st_close(s);
-            return rlhf_err(e, "%s: tensor '%s': field 'data_offsets': [%llu, %llu) past the end of the data (%llu bytes): truncated?",
-                            path, name, (unsigned long long)en->begin, (unsigned long long)en->end,
-                            (unsigned long long)s->data_len);
+            return -1;
         }
         if (en->dtype != ST_OTHER) {
             uint64_t numel = 1;
-            for (int d = 0; d < en->ndim; d++) numel *= (uint64_t)en->shape[d];
-            if (numel * (uint64_t)ST_DTYPE_SIZE[en->dtype] != en->end - en->begin) {
+            int absurd = 0;
+            for (int d = 0; d < en->ndim; d++) {
+                uint64_t x = (uint64_t)en->shape[d];
+                if (x && numel > (UINT64_MAX / 8) / x) absurd = 1;
+                else numel *= x;
+            }
+            if (absurd || numel * (uint64_t)ST_DTYPE_SIZE[en->dtype] != en->end - en->begin) {
+                rlhf_err(e, "%s: tensor '%s': %llu elements of %s need %llu bytes, data_offsets give %llu", path, name,
+                         (unsigned long long)numel, dt, (unsigned long long)(numel * (uint64_t)ST_DTYPE_SIZE[en->dtype]),
+                         (unsigned long long)(en->end - en->begin));
                 st_close(s);
-                return rlhf_err(e, "%s: tensor '%s': %llu elements of %s need %llu bytes, data_offsets give %llu", path, name,
-                                (unsigned long long)numel, dt, (unsigned long long)(numel * (uint64_t)ST_DTYPE_SIZE[en->dtype]),
-                                (unsigned long long)(en->end - en->begin));
+                return -1;
             }
         }
     }
