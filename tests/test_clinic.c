@@ -241,6 +241,20 @@ TEST(classifier_on_labelled_set) {
     }
 }
 
+/* Written after the rules were frozen and never used to tune them: an honest
+ * estimate. Precision holds; recall on unseen phrasings is lower (docs/CLINIC.md). */
+TEST(classifier_on_holdout_set) {
+    ClinicLabelEval ev;
+    RlhfErr e;
+    REQUIRE(clinic_labelled_eval(K, "tests/fixtures/clinic_labelled_holdout.jsonl", &ev, NULL, &e) == 0);
+    CHECK(ev.n >= 40);
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
+        fprintf(stderr, "  holdout %-11s positives %2d precision %.3f recall %.3f\n", clinic_label_name(l), ev.pos[l],
+                clinic_eval_precision(&ev, l), clinic_eval_recall(&ev, l));
+        CHECK(clinic_eval_precision(&ev, l) >= 0.95);
+    }
+}
+
 TEST(classifier_negation) {
     CHECK(!(clinic_classify(K, "I can't tell you whether it's safe to double your dose.") & CLINIC_L_MED_ADVICE));
     CHECK(clinic_classify(K, "It's safe to double your dose.") & CLINIC_L_MED_ADVICE);
@@ -400,6 +414,7 @@ int main(void) {
     RUN(reviewers_follow_guidelines);
     RUN(reviewer_noise_and_shortcuts);
     RUN(classifier_on_labelled_set);
+    RUN(classifier_on_holdout_set);
     RUN(classifier_negation);
     RUN(audit_profile_of_five_styles);
     RUN(audit_callback_and_file);
