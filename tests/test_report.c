@@ -159,6 +159,8 @@ TEST(escaping) {
     svg_bar_chart(&b, &o, groups, 1, &s, 1);
     svg_heatmap(&b, &o, groups, 1, groups, 1, y, NAN, NAN);
     svg_frontier_plot(&b, &o, x, y, groups, 1, -1, -1);
+    svg_histogram(&b, &o, &s, 1, 5);
+    svg_reliability_plot(&b, &o, &(SvgReliability){evil, y, y, (int[3]){1, 2, 3}, 3}, 1);
     REQUIRE(b.data && !b.oom);
     CHECK(strstr(b.data, "<script") == NULL);
     CHECK(strstr(b.data, "&lt;script&gt;&amp;&quot;&#39;") != NULL);
@@ -240,9 +242,10 @@ TEST(empty_input) {
     svg_reliability_plot(&b, &o, NULL, 0);
     svg_heatmap(&b, &o, NULL, 0, NULL, 0, NULL, NAN, NAN);
     svg_frontier_plot(&b, &o, NULL, NULL, NULL, 0, -1, -1);
+    svg_histogram(&b, &o, &s, 1, 0);
     REQUIRE(b.data && !b.oom);
-    CHECK(count_sub(b.data, "no data") >= 5);
-    CHECK(count_sub(b.data, "<svg xmlns") == 7);
+    CHECK(count_sub(b.data, "no data") >= 6);
+    CHECK(count_sub(b.data, "<svg xmlns") == 8);
     CHECK_WELLFORMED(b.data);
     jb_free(&b);
 }
@@ -372,6 +375,14 @@ static void build_demo(Report *r) {
     report_figure_end(r, "Reward grows about linearly in √KL (as in Bai et al. 2022). The test judge, which PPO "
                          "never saw, agrees less: the gap is the over-optimisation the KL budget limits.");
 
+    static double sc1[300], sc2[300];
+    for (int i = 0; i < 300; i++) { sc1[i] = rng_normal(&rng); sc2[i] = 1.2 + 0.6 * rng_normal(&rng); }
+    SvgSeries hs[2] = {{"round 1 comparisons", NULL, sc1, 300}, {"round 2 comparisons", NULL, sc2, 300}};
+    SvgPlotOpts hop = {.title = "Judge scores of new comparisons", .xlabel = "judge score"};
+    svg_histogram(report_figure_begin(r), &hop, hs, 2, 24);
+    report_figure_end(r, "As the policy improves, new comparisons bunch up at high scores, where the judge has "
+                         "seen the fewest examples.");
+
     report_section(r, "Behaviour audit");
     static const char *const cats[] = {"task success", "harmful compliance", "over-refusal", "hallucinated facts", "tone"};
     double r0[5] = {0.62, 0.14, 0.09, 0.21, 0.7}, r1[5] = {0.73, 0.08, 0.11, 0.15, 0.76}, r2[5] = {0.81, 0.05, 0.10, 0.12, 0.8};
@@ -424,7 +435,7 @@ TEST(full_report) {
     REQUIRE(a.data && b.data && !a.oom);
     CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
     CHECK_WELLFORMED(a.data);
-    CHECK(count_sub(a.data, "<svg xmlns") == 8);
+    CHECK(count_sub(a.data, "<svg xmlns") == 9);
     CHECK(strstr(a.data, "62% → 81%") != NULL);
     CHECK(strstr(a.data, "+19 percentage points") != NULL);
     CHECK(strstr(a.data, "card good") != NULL && strstr(a.data, "card bad") != NULL);
@@ -574,6 +585,8 @@ TEST(report_from_metrics_file) {
     CHECK(strstr(html, "cut short") != NULL);
     CHECK(count_sub(html, "<svg xmlns") == 3);       /* train: loss, lr; eval: val_loss */
     CHECK(strstr(html, "tokens_per_s") != NULL);
+    CHECK(strstr(html, "loss: 500 points; faint line raw") != NULL);  /* noisy: smoothed */
+    CHECK(strstr(html, "lr: 500 points.") != NULL);                   /* a schedule: drawn as is */
     CHECK(strstr(html, "&lt;pretrain&gt;") != NULL); /* raw data listing, escaped */
     CHECK(strstr(html, "<pretrain>") == NULL);
     free(html);

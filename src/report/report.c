@@ -442,7 +442,12 @@ static int event_section(Report *r, const MetricsFile *m, const char *ev, RlhfEr
             o.xlabel = strcmp(xkey, "step") == 0 ? "step" : "seconds";
             o.width = 560; o.height = 320;
             o.log_y = mn > 0 && mx / mn >= 100;   /* losses spanning decades */
-            o.smooth = n > 400 ? 0.9 : n > 60 ? 0.7 : 0;
+            /* smooth only noisy series: the path length is far above the range
+             * (a schedule like lr would only be distorted by smoothing) */
+            double tv = 0;
+            for (int k = 1; k < n; k++) if (isfinite(ys[k]) && isfinite(ys[k - 1])) tv += fabs(ys[k] - ys[k - 1]);
+            int noisy = mx > mn && tv > 4 * (mx - mn);
+            o.smooth = !noisy ? 0 : n > 400 ? 0.9 : n > 60 ? 0.7 : 0;
             SvgSeries s = {NULL, xs, ys, n};
             svg_line_plot(report_figure_begin(r), &o, &s, 1);
             snprintf(buf, sizeof buf, "%s: %d points%s%s.", fields[i], n, o.log_y ? ", log scale" : "",

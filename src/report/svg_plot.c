@@ -146,7 +146,8 @@ void svg_format_value(char *buf, size_t n, double v, int percent) {
     }
     double av = fabs(v);
     if (av == 0) snprintf(buf, n, "0");
-    else if (av >= 1e5 || av < 1e-3) snprintf(buf, n, "%.2e", v);
+    else if (av >= 1e5 || av < 1e-5) snprintf(buf, n, "%.2e", v);
+    else if (av < 1e-3) snprintf(buf, n, "%.3g", v);      /* 0.0006, 1.23e-05 */
     else if (av >= 100) snprintf(buf, n, "%.0f", v);
     else if (av >= 10) snprintf(buf, n, "%.1f", v);
     else if (av >= 1) snprintf(buf, n, "%.2f", v);
@@ -680,6 +681,70 @@ void svg_scatter_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int 
         jb_printf(b, "\" stroke=\"%s\" stroke-width=\"2\"/>\n", svg_color(k));
     }
     jb_raw(b, "</svg>\n");
+    draw_legend(b, &f, names, styles, nn);
+    jb_raw(b, "</svg>\n");
+}
+
+/* ------------------------------------------------------------ histogram --- */
+
+void svg_histogram(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int ns, int nbins) {
+    Frame f = {0};
+    SvgPlotOpts dflt = {0};
+    if (!o) o = &dflt;
+    if (nbins <= 0) nbins = 20;
+    if (nbins > 400) nbins = 400;
+    f.xpct = o->x_percent; f.ypct = 1;
+    double lo = INFINITY, hi = -INFINITY;
+    for (int k = 0; k < ns; k++) widen(s[k].y, s[k].n, 0, &lo, &hi);
+    if (o->fix_x) { lo = o->x_lo; hi = o->x_hi; }
+    int npts = lo <= hi;
+    if (!npts) { lo = 0; hi = 1; }
+    if (hi == lo) { lo -= 0.5; hi += 0.5; }
+    double *frac = calloc((size_t)nbins * (size_t)(ns > 0 ? ns : 1), sizeof(double));
+    if (!frac) { b->oom = 1; return; }
+    double fmax_ = 0;
+    for (int k = 0; k < ns; k++) {
+        int tot = 0;
+        for (int i = 0; i < s[k].n; i++) {
+            double v = s[k].y[i];
+            if (!isfinite(v) || v < lo || v > hi) continue;
+            int j = (int)floor((v - lo) / (hi - lo) * nbins);
+            if (j >= nbins) j = nbins - 1;
+            frac[k * nbins + j] += 1;
+            tot++;
+        }
+        for (int j = 0; j < nbins; j++) {
+            if (tot) frac[k * nbins + j] /= tot;
+            fmax_ = fmax(fmax_, frac[k * nbins + j]);
+        }
+    }
+    set_x(&f, lo, hi, 1, 0);
+    set_y(&f, 0, o->fix_y ? o->y_hi : (fmax_ > 0 ? fmax_ : 1));
+    const char *names[64] = {0};
+    int styles[64] = {0};
+    int nn = ns < 64 ? ns : 64;
+    for (int k = 0; k < nn; k++) { names[k] = s[k].name; styles[k] = 2; }
+    SvgPlotOpts o2 = *o;
+    o2.log_y = 0;
+    o2.y_percent = 1;
+    if (!o2.ylabel) o2.ylabel = "share";
+    layout(&f, &o2, names, nn, 560, 320);
+    open_svg(b, &f, &o2);
+    draw_axes(b, &f, &o2, 0);
+    if (!npts) no_data(b, &f);
+    for (int k = 0; k < ns; k++) {
+        const char *col = svg_color(k);
+        double base = fy(&f, 0);
+        jb_printf(b, "<path fill=\"%s\" fill-opacity=\"0.15\" stroke=\"%s\" stroke-width=\"2\" d=\"M", col, col);
+        num(b, fx(&f, lo)); jb_raw(b, " "); num(b, base);
+        for (int j = 0; j < nbins; j++) {
+            double y = fy(&f, frac[k * nbins + j]);
+            jb_raw(b, "V"); num(b, y);
+            jb_raw(b, "H"); num(b, fx(&f, lo + (hi - lo) * (j + 1) / nbins));
+        }
+        jb_raw(b, "V"); num(b, base); jb_raw(b, "Z\"/>\n");
+    }
+    free(frac);
     draw_legend(b, &f, names, styles, nn);
     jb_raw(b, "</svg>\n");
 }

@@ -45,6 +45,12 @@ void svg_line_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int ns)
  * through the origin (y = b·x), as for reward against sqrt(KL). */
 void svg_scatter_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int ns, int fit);
 
+/* Histograms of each series' y values (x ignored) over shared equal-width
+ * bins spanning all series (nbins <= 0 → 20), drawn as overlaid outlines
+ * with a light fill, y = share of the series' finite values per bin — e.g.
+ * judge scores of the new comparisons in each round. */
+void svg_histogram(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int ns, int nbins);
+
 /* Grouped bars: groups[g] names a category on the x axis; series i draws one
  * bar per category with height s[i].y[g] (s[i].x is ignored; s[i].n must be
  * >= ngroups, missing/NaN values leave a gap). */
