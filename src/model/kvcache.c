@@ -28,9 +28,100 @@ static void layernorm(float *out, const float *in, const float *w, const float *
     }
 }
 
+/* Rows at or below which a product uses the small-batch kernel instead of sgemm. */
+#define KV_SMALL_N 16
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+/* y[i, o] (+)= x[i] · W[o] for i < n ≤ 8, o in [o0, o1): a decode step's product.
+ * It is bound by reading W once, so W rows stream through two at a time while
+ * the n rows of x stay in L1, with 2n independent FMA chains; OpenBLAS's sgemm
+ * instead repacks W on every call, which costs more than the product at n ≤ 16. */
+static void small_rows(float *y, const float *x, const float *W, int n, int o0, int o1, int IC, int OC,
+                       int accumulate) {
+    const int full = IC & ~15;
+    const __mmask16 tail = (__mmask16)((1u << (IC - full)) - 1u);
+    int o = o0;
+    for (; o + 1 < o1; o += 2) {
+        const float *w0 = W + (size_t)o * IC, *w1 = w0 + IC;
+        __m512 a0[8], a1[8];
+        for (int i = 0; i < n; i++) a0[i] = a1[i] = _mm512_setzero_ps();
+        for (int k = 0; k < full; k += 16) {
+            __m512 v0 = _mm512_loadu_ps(w0 + k), v1 = _mm512_loadu_ps(w1 + k);
+            for (int i = 0; i < n; i++) {
+                __m512 xv = _mm512_loadu_ps(x + (size_t)i * IC + k);
+                a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
+                a1[i] = _mm512_fmadd_ps(xv, v1, a1[i]);
+            }
+        }
+        if (tail) {
+            __m512 v0 = _mm512_maskz_loadu_ps(tail, w0 + full), v1 = _mm512_maskz_loadu_ps(tail, w1 + full);
+            for (int i = 0; i < n; i++) {
+                __m512 xv = _mm512_maskz_loadu_ps(tail, x + (size_t)i * IC + full);
+                a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
+                a1[i] = _mm512_fmadd_ps(xv, v1, a1[i]);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            float *yr = y + (size_t)i * OC + o;
+            float s0 = _mm512_reduce_add_ps(a0[i]), s1 = _mm512_reduce_add_ps(a1[i]);
+            yr[0] = accumulate ? yr[0] + s0 : s0;
+            yr[1] = accumulate ? yr[1] + s1 : s1;
+        }
+    }
+    for (; o < o1; o++) {
+        const float *w0 = W + (size_t)o * IC;
+        __m512 a0[8];
+        for (int i = 0; i < n; i++) a0[i] = _mm512_setzero_ps();
+        for (int k = 0; k < full; k += 16) {
+            __m512 v0 = _mm512_loadu_ps(w0 + k);
+            for (int i = 0; i < n; i++) a0[i] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (size_t)i * IC + k), v0, a0[i]);
+        }
+        if (tail) {
+            __m512 v0 = _mm512_maskz_loadu_ps(tail, w0 + full);
+            for (int i = 0; i < n; i++)
+                a0[i] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + (size_t)i * IC + full), v0, a0[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            float s0 = _mm512_reduce_add_ps(a0[i]);
+            float *yr = y + (size_t)i * OC + o;
+            *yr = accumulate ? *yr + s0 : s0;
+        }
+    }
+}
+#else
+/* Portable version of the small-batch product (see above). */
+static void small_rows(float *y, const float *x, const float *W, int n, int o0, int o1, int IC, int OC,
+                       int accumulate) {
+    for (int o = o0; o < o1; o++) {
+        const float *w = W + (size_t)o * IC;
+        for (int i = 0; i < n; i++) {
+            const float *xr = x + (size_t)i * IC;
+            float s = 0.0f;
+#pragma omp simd reduction(+ : s)
+            for (int k = 0; k < IC; k++) s += xr[k] * w[k];
+            float *yr = y + (size_t)i * OC + o;
+            *yr = accumulate ? *yr + s : s;
+        }
+    }
+}
+#endif
+
 /* y (N,OC) = x (N,IC) · W^T with W (OC,IC) row-major; beta 1 accumulates into y. */
 static void matmul_wt(float *y, const float *x, const float *W, int N, int OC, int IC, float beta) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, W, IC, beta, y, OC);
+    if (N > KV_SMALL_N) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, W, IC, beta, y, OC);
+        return;
+    }
+    const int acc = beta != 0.0f;
+    /* output columns split in blocks of 64 (even, so pairs stay together) */
+    const int nblk = (OC + 63) / 64;
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < nblk; blk++) {
+        int o0 = blk * 64, o1 = RLHF_MIN(OC, o0 + 64);
+        for (int i0 = 0; i0 < N; i0 += 8)
+            small_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, W, RLHF_MIN(8, N - i0), o0, o1, IC, OC, acc);
+    }
 }
 
 static void add_bias(float *y, const float *bias, int N, int OC) {
@@ -312,6 +403,7 @@ int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
                     if (!ok[t]) continue;
                     const float *k = K + (size_t)t * hs;
                     float d = 0.0f;
+#pragma omp simd reduction(+ : d)
                     for (int j = 0; j < hs; j++) d += q[j] * k[j];
                     s[t] = d * scale;
                     if (s[t] > mx) mx = s[t];
