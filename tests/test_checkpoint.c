@@ -166,6 +166,11 @@ TEST(optional_parts) {
     GPT2 m3;
     REQUIRE(ckpt_load(path, &m3, NULL, NULL, NULL, &e) == 0);
     CHECK(!memcmp(m3.param_mem, m2.param_mem, m2.num_params * 4));
+    GPT2 m4;
+    REQUIRE(ckpt_load_model(path, 0, &m4, &e) == 0);
+    CHECK(m4.heads == m2.heads && !memcmp(m4.param_mem, m2.param_mem, m2.num_params * 4));
+    gpt2_free(&m4);
+    CHECK(ckpt_load_model(tmp_path("nothing-here"), 0, &m4, &e) != 0 && strstr(e.msg, "nothing-here"));
     gpt2_free(&m); gpt2_free(&m2); gpt2_free(&m3); adamw_free(&o1);
 }
 

@@ -110,6 +110,10 @@ TEST(llmc_v3_import_export) {
     for (size_t i = (size_t)LV * LC; i < (size_t)LVP * LC; i++) wte[i] = 0.0f;
     CHECK(got && n2 == n && !memcmp(got, orig, n));
     CHECK(llmc_is_checkpoint(out) && !ckpt_is_checkpoint(out));
+    GPT2 any;
+    REQUIRE(ckpt_load_model(out, 0, &any, &e) == 0);   /* format sniffed */
+    CHECK(any.num_params == m.num_params && !memcmp(any.param_mem, m.param_mem, m.num_params * 4));
+    gpt2_free(&any);
     free(got); free(orig);
 
     /* through our format and back: bytes unchanged */
@@ -320,6 +324,10 @@ TEST(safetensors_import_transposes_conv1d) {
     REQUIRE(rc == 0);
     CHECK(a.cfg.n_head == 2);
     check_hf_values(&a);
+    GPT2 any;
+    REQUIRE(ckpt_load_model(p, 2, &any, &e) == 0);   /* format sniffed */
+    CHECK(!memcmp(any.param_mem, a.param_mem, a.num_params * 4));
+    gpt2_free(&any);
     rc = safetensors_import(pp, 2, &b, &e);
     CHECK_MSG(rc == 0, "%s", e.msg);
     REQUIRE(rc == 0);

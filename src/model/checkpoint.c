@@ -3,6 +3,9 @@
  * as the host's IEEE-754 binary32, so big-endian hosts are refused at build time. */
 #include "model/checkpoint.h"
 
+#include "model/interop_llmc.h"
+#include "model/interop_safetensors.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -642,6 +645,12 @@ fail:
     if (trainer_json) { free(*trainer_json); *trainer_json = NULL; }
     if (blobs) ckpt_blobs_free(blobs);
     return -1;
+}
+
+int ckpt_load_model(const char *path, int n_head, GPT2 *m, RlhfErr *e) {
+    if (llmc_is_checkpoint(path)) return llmc_import(path, m, e);
+    if (safetensors_is_file(path)) return safetensors_import(path, n_head, m, e);
+    return ckpt_load(path, m, NULL, NULL, NULL, e);   /* also gives the errors for unknown files */
 }
 
 int ckpt_read_config(const char *path, GPT2Config *cfg, int *heads, RlhfErr *e) {

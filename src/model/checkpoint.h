@@ -63,6 +63,11 @@ int ckpt_save(const char *path, const GPT2 *m, const AdamW *opt, const char *tra
  * *blobs (when not NULL) gets every blob. On error nothing is left allocated. */
 int ckpt_load(const char *path, GPT2 *m, AdamW *opt, char **trainer_json, CkptBlobs *blobs, RlhfErr *e);
 
+/* Model only, from any supported format, told apart by the first bytes: our
+ * checkpoint, an llm.c .bin or a safetensors file (n_head: see
+ * safetensors_import; 0 = config.json beside it, else n_embd / 64). */
+int ckpt_load_model(const char *path, int n_head, GPT2 *m, RlhfErr *e);
+
 /* Reads only the header: config and heads (either out pointer may be NULL). */
 int ckpt_read_config(const char *path, GPT2Config *cfg, int *heads, RlhfErr *e);
 
