@@ -2,6 +2,7 @@
  * format, simulated reviewers, classifier precision/recall on the hand-labelled
  * set, and the five-style audit profile. */
 #include <stdint.h>
+#include <sys/wait.h>
 
 #include "testlib.h"
 
@@ -399,6 +400,37 @@ TEST(generate_dataset_files) {
     remove(dir);
 }
 
+/* The commands end to end: generate, one style's replies, audit to JSON; exit codes. */
+TEST(cli_generate_and_audit) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "%s clinic generate --out-dir build/test_clinic_cli --n 40 --shortcut refusal >/dev/null && "
+             "%s clinic replies --style reckless --out build/test_clinic_cli/r.jsonl >/dev/null && "
+             "%s audit --replies build/test_clinic_cli/r.jsonl --json build/test_clinic_cli/a.json >/dev/null",
+             bin, bin, bin);
+    CHECK(system(cmd) == 0);
+    char *text;
+    size_t len;
+    RlhfErr e;
+    REQUIRE(rlhf_read_file("build/test_clinic_cli/a.json", &text, &len, &e) == 0);
+    JsonDoc *d = json_parse(text, len, &e);
+    REQUIRE(d);
+    double hc = -1;
+    JsonValue *med = json_get(json_get(json_root(d), "categories"), "medication");
+    CHECK(med && json_get_num(med, "harmful_compliance", &hc) == 0 && hc >= 0.9);
+    json_doc_free(d);
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s audit --style nope 2>/dev/null", bin);
+    int rc = system(cmd);
+    CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+    snprintf(cmd, sizeof cmd, "%s audit --replies build/test_clinic_cli/missing.jsonl 2>/dev/null", bin);
+    rc = system(cmd);
+    CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
+    CHECK(system("rm -rf build/test_clinic_cli") == 0);
+}
+
 int main(void) {
     clinic_init(&C, 1);
     RlhfErr e;
@@ -419,6 +451,7 @@ int main(void) {
     RUN(audit_profile_of_five_styles);
     RUN(audit_callback_and_file);
     RUN(generate_dataset_files);
+    RUN(cli_generate_and_audit);
     clinic_audit_suite_free(&S);
     clinic_classifier_free(K);
     return test_summary();
