@@ -49,7 +49,8 @@ static int setup(void) {
     char md[300];
     snprintf(md, sizeof md, "%s/guide.md", dir);
     FILE *f = fopen(md, "w");
-    fputs("# Guide\n\nPick the **better** reply. <script>bad()</script>\n\n- one `item`\n- two\n", f);
+    fputs("# Guide\n\nPick the **better** reply. <script>bad()</script>\n\n- one `item`\n  continued\n- two\n\n"
+          "1. first *really*\n2. second\n\n| what | pts |\n|---|---|\n| <b>x</b> | +3 |\n", f);
     fclose(f);
     static char mdpath[300];
     snprintf(mdpath, sizeof mdpath, "%s", md);
@@ -112,7 +113,9 @@ TEST(pages_escape_untrusted_text) {
     http_free(&r);
     REQUIRE(http_req(port, "GET", "/guidelines", alice_cookie, NULL, 0, &r) == 0);
     CHECK(r.status == 200);
-    CHECK(strstr(r.body, "<strong>better</strong>") && strstr(r.body, "<li>one <code>item</code></li>"));
+    CHECK(strstr(r.body, "<strong>better</strong>") && strstr(r.body, "<li>one <code>item</code> continued</li>"));
+    CHECK(strstr(r.body, "<ol>\n<li>first <em>really</em></li>") != NULL);
+    CHECK(strstr(r.body, "<tr><th>what</th><th>pts</th></tr>") && strstr(r.body, "<tr><td>&lt;b&gt;x&lt;/b&gt;</td><td>+3</td></tr>"));
     CHECK(strstr(r.body, "&lt;script&gt;bad()&lt;/script&gt;") && !strstr(r.body, "<script>bad"));
     http_free(&r);
     REQUIRE(http_req(port, "GET", "/task?mode=evil", alice_cookie, NULL, 0, &r) == 0);

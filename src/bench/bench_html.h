@@ -1,7 +1,8 @@
 /* bench_html.h — safe HTML output for the bench pages: escaping of all
  * untrusted text (model output, reviewer text, names) and a deliberately small
- * Markdown subset for the reviewer guidelines (headings, lists, paragraphs,
- * **bold**, `code`; everything is escaped first, so no HTML passes through). */
+ * Markdown subset for the reviewer guidelines (headings, lists, tables,
+ * paragraphs, code blocks, **bold**, *emphasis*, `code`; all text is escaped,
+ * so no HTML or links pass through). */
 #ifndef RLHF_BENCH_HTML_H
 #define RLHF_BENCH_HTML_H
 
