@@ -400,7 +400,7 @@ void jb_num(JsonBuf *b, double x) {
 static int needs_comma(const JsonBuf *b) {
     if (b->len == 0) return 0;
     char last = b->data[b->len - 1];
-    return !(last == '{' || last == '[' || last == ':' || last == ',');
+    return !(last == '{' || last == '[' || last == ':' || last == ',' || last == '\n');  /* '\n': JSONL record end */
 }
 void jb_comma(JsonBuf *b) { if (needs_comma(b)) jb_rawn(b, ",", 1); }
 void jb_obj_begin(JsonBuf *b) { jb_comma(b); jb_rawn(b, "{", 1); }
