@@ -277,7 +277,7 @@ TEST(long_series_thinned) {
     REQUIRE(y);
     for (int i = 0; i < n; i++) y[i] = 3.0 * exp(-i / 40000.0) + 0.1 * sin(i * 0.37);
     SvgSeries s = {"loss", NULL, y, n};
-    SvgPlotOpts o = {.title = "long", .smooth = 0.99};
+    SvgPlotOpts o = {.title = "long", .smooth = 2001};
     JsonBuf b;
     jb_init(&b);
     svg_line_plot(&b, &o, &s, 1);
@@ -318,7 +318,7 @@ static void build_demo(Report *r) {
     report_section(r, "Pretraining and fine-tuning");
     report_grid_begin(r);
     SvgSeries loss[2] = {{"train", steps, train, NS}, {"validation", vsteps, val, NV}};
-    SvgPlotOpts lo = {.title = "Language-model loss", .xlabel = "step", .ylabel = "cross-entropy (nats/token)", .smooth = 0.8};
+    SvgPlotOpts lo = {.title = "Language-model loss", .xlabel = "step", .ylabel = "cross-entropy (nats/token)", .smooth = 15};
     svg_line_plot(report_figure_begin(r), &lo, loss, 2);
     report_figure_end(r, "Loss falls fast, then levels; validation tracks training, so the model is not memorising.");
     SvgPlotOpts ll = lo;
@@ -585,7 +585,7 @@ TEST(report_from_metrics_file) {
     CHECK(strstr(html, "cut short") != NULL);
     CHECK(count_sub(html, "<svg xmlns") == 3);       /* train: loss, lr; eval: val_loss */
     CHECK(strstr(html, "tokens_per_s") != NULL);
-    CHECK(strstr(html, "loss: 500 points; faint line raw") != NULL);  /* noisy: smoothed */
+    CHECK(strstr(html, "loss: 500 points; faint line raw, solid line a moving average") != NULL);  /* noisy: smoothed */
     CHECK(strstr(html, "lr: 500 points.") != NULL);                   /* a schedule: drawn as is */
     CHECK(strstr(html, "&lt;pretrain&gt;") != NULL); /* raw data listing, escaped */
     CHECK(strstr(html, "<pretrain>") == NULL);

@@ -447,11 +447,13 @@ static int event_section(Report *r, const MetricsFile *m, const char *ev, RlhfEr
             double tv = 0;
             for (int k = 1; k < n; k++) if (isfinite(ys[k]) && isfinite(ys[k - 1])) tv += fabs(ys[k] - ys[k - 1]);
             int noisy = mx > mn && tv > 4 * (mx - mn);
-            o.smooth = !noisy ? 0 : n > 400 ? 0.9 : n > 60 ? 0.7 : 0;
+            /* average over about 1/60 of the series (at least 5 points), so
+             * the smoothed line looks alike however long the run was */
+            o.smooth = noisy && n > 30 ? (n / 60 > 5 ? n / 60 : 5) : 0;
             SvgSeries s = {NULL, xs, ys, n};
             svg_line_plot(report_figure_begin(r), &o, &s, 1);
             snprintf(buf, sizeof buf, "%s: %d points%s%s.", fields[i], n, o.log_y ? ", log scale" : "",
-                     o.smooth > 0 ? "; faint line raw, solid line smoothed (EMA)" : "");
+                     o.smooth > 0 ? "; faint line raw, solid line a moving average" : "");
             report_figure_end(r, buf);
             free(xs); free(ys);
             plotted++;

@@ -552,15 +552,24 @@ void svg_line_plot(JsonBuf *b, const SvgPlotOpts *o, const SvgSeries *s, int ns)
     for (int k = 0; k < ns; k++) {
         const char *col = svg_color(k);
         const double *y = s[k].y;
-        if (o->smooth > 0 && o->smooth < 1 && s[k].n > 1) {
-            sm = realloc(sm, sizeof(double) * (size_t)s[k].n);
-            if (!sm) { b->oom = 1; break; }
-            double ema = 0, wpow = 1;
-            for (int i = 0; i < s[k].n; i++) {
-                if (!isfinite(y[i])) { sm[i] = NAN; continue; }
-                ema = o->smooth * ema + (1 - o->smooth) * y[i];
-                wpow *= o->smooth;
-                sm[i] = ema / (1 - wpow);       /* debiased, so the start is not pulled to 0 */
+        if (o->smooth > 1 && s[k].n > 1) {
+            /* prefix sums of the finite values and of their count; each point
+             * averages the finite values within ±smooth/2 (fewer at the ends) */
+            int n = s[k].n, h = o->smooth / 2;
+            double *nb = realloc(sm, sizeof(double) * (size_t)(3 * n + 2));
+            if (!nb) { b->oom = 1; break; }
+            sm = nb;
+            double *avg = sm, *cs = sm + n, *cc = sm + 2 * n + 1;   /* [n], [n+1], [n+1] */
+            cs[0] = 0; cc[0] = 0;
+            for (int i = 0; i < n; i++) {
+                int fin = isfinite(y[i]);
+                cs[i + 1] = cs[i] + (fin ? y[i] : 0);
+                cc[i + 1] = cc[i] + fin;
+            }
+            for (int i = 0; i < n; i++) {
+                int lo = i - h < 0 ? 0 : i - h, hi = i + h + 1 > n ? n : i + h + 1;
+                double c = cc[hi] - cc[lo];
+                avg[i] = isfinite(y[i]) && c > 0 ? (cs[hi] - cs[lo]) / c : NAN;
             }
             draw_path(b, &f, &s[k], y, col, 1, 0.3);
             draw_path(b, &f, &s[k], sm, col, 2, 1);

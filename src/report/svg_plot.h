@@ -26,7 +26,8 @@ typedef struct SvgPlotOpts {
     int x_percent, y_percent;   /* tick and value labels as percentages (0.25 → "25%") */
     int fix_x, fix_y;           /* use [x_lo, x_hi] / [y_lo, y_hi] instead of the data range */
     double x_lo, x_hi, y_lo, y_hi;
-    double smooth;              /* line plots: EMA weight in (0, 1): raw drawn faintly + smoothed line */
+    int smooth;                 /* line plots: > 1: centred moving average over this many points drawn
+                                   solid, the raw series faintly (no lag, unlike an EMA) */
 } SvgPlotOpts;
 
 /* One named series. x may be NULL (then x = 0, 1, ..., n-1). */
