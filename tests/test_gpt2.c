@@ -404,6 +404,47 @@ TEST(determinism_bit_identical_grads) {
     gpt2_free(&b);
 }
 
+TEST(gradient_accumulation_equals_full_batch) {
+    GPT2Config cfg = {.max_seq_len = 16, .vocab_size = 50, .n_layer = 2, .n_head = 2, .n_embd = 16};
+    enum { B = 4, T = 12 };
+    GPT2 m;
+    RlhfErr e;
+    REQUIRE(gpt2_create(&m, &cfg, 0, &e) == 0);
+    random_init(&m, 21, 0.2f);
+    REQUIRE(gpt2_reserve(&m, B, T, 1, &e) == 0);
+    int tok[B * T], tgt[B * T];
+    uint8_t mask[B * T];
+    float w[B * T], logp[B * T], dlogp[B * T];
+    Rng r;
+    rng_seed(&r, 4);
+    for (int i = 0; i < B * T; i++) {
+        tok[i] = rng_int(&r, cfg.vocab_size);
+        mask[i] = (i % T) < T - (i / T); /* right padding 0..3 */
+        tgt[i] = mask[i] ? rng_int(&r, cfg.vocab_size) : -1;
+        w[i] = mask[i] ? 1.0f / (B * T) : 0.0f;
+    }
+    float *full = malloc(m.num_params * sizeof(float));
+    gpt2_zero_grad(&m);
+    gpt2_forward(&m, tok, mask, B, T);
+    float lfull = gpt2_lm_loss_and_grad(&m, tgt, w, logp, dlogp);
+    gpt2_backward(&m);
+    memcpy(full, m.grad_mem, m.num_params * sizeof(float));
+    /* two micro-batches of 2 rows, grads accumulating */
+    gpt2_zero_grad(&m);
+    float lsum = 0;
+    for (int half = 0; half < 2; half++) {
+        int o = half * 2 * T;
+        gpt2_forward(&m, tok + o, mask + o, 2, T);
+        lsum += gpt2_lm_loss_and_grad(&m, tgt + o, w + o, logp, dlogp);
+        gpt2_backward(&m);
+    }
+    CHECK_NEAR(lsum, lfull, 1e-5);
+    double rel = rel_norm_err(m.grad_mem, full, m.num_params);
+    CHECK_MSG(rel <= 1e-5, "accumulated grads differ from the full batch's: rel %.3g", rel);
+    free(full);
+    gpt2_free(&m);
+}
+
 /* ---- API edges ------------------------------------------------------------ */
 
 TEST(reserve_grows_and_rejects_long_context) {
@@ -433,6 +474,7 @@ int main(void) {
     RUN(finite_difference_every_tensor_every_head);
     RUN(padding_invariance_logits_and_grads);
     RUN(determinism_bit_identical_grads);
+    RUN(gradient_accumulation_equals_full_batch);
     RUN(reserve_grows_and_rejects_long_context);
     RUN(flops_per_token_s_config);
     return test_summary();
