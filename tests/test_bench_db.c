@@ -256,7 +256,7 @@ TEST(sqlite_roundtrip) {
 
 TEST(postgres_roundtrip) {
     const char *url = getenv("RLHF_TEST_PG");
-    if (!url || !*url) SKIP("RLHF_TEST_PG not set (e.g. postgresql://rlhf@127.0.0.1:5432/rlhf_test); see docs/BENCH.md");
+    if (!url || !*url) SKIP("RLHF_TEST_PG not set (e.g. postgresql://rlhf@127.0.0.1:55432/rlhf_test); see docs/BENCH.md for starting a local server");
     RlhfErr e;
     BenchDb *db;
     if (bench_db_open(url, &db, &e)) SKIP("PostgreSQL at RLHF_TEST_PG not reachable: %s", e.msg);
