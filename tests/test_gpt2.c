@@ -445,6 +445,32 @@ TEST(gradient_accumulation_equals_full_batch) {
     gpt2_free(&m);
 }
 
+TEST(inference_buffers_match_training_buffers) {
+    /* without grads all blocks share one activation slot; logits must not change */
+    GPT2Config cfg = {.max_seq_len = 32, .vocab_size = 40, .n_layer = 3, .n_head = 2, .n_embd = 16};
+    enum { B = 2, T = 20 };
+    GPT2 a, b;
+    RlhfErr e;
+    REQUIRE(gpt2_create(&a, &cfg, 0, &e) == 0);
+    REQUIRE(gpt2_create(&b, &cfg, 0, &e) == 0);
+    random_init(&a, 8, 0.2f);
+    gpt2_copy_params(&b, &a, &e);
+    REQUIRE(gpt2_reserve(&a, B, T, 0, &e) == 0);
+    REQUIRE(gpt2_reserve(&b, B, T, 1, &e) == 0);
+    int tok[B * T];
+    uint8_t mask[B * T];
+    for (int i = 0; i < B * T; i++) tok[i] = (i * 7) % cfg.vocab_size, mask[i] = i % 5 != 3;
+    gpt2_forward(&a, tok, mask, B, T);
+    gpt2_forward(&b, tok, mask, B, T);
+    size_t n = (size_t)B * T * cfg.vocab_size;
+    float *la = malloc(n * sizeof(float));
+    memcpy(la, gpt2_lm_logits(&a), n * sizeof(float));
+    CHECK(memcmp(la, gpt2_lm_logits(&b), n * sizeof(float)) == 0);
+    free(la);
+    gpt2_free(&a);
+    gpt2_free(&b);
+}
+
 /* ---- API edges ------------------------------------------------------------ */
 
 TEST(reserve_grows_and_rejects_long_context) {
@@ -475,6 +501,7 @@ int main(void) {
     RUN(padding_invariance_logits_and_grads);
     RUN(determinism_bit_identical_grads);
     RUN(gradient_accumulation_equals_full_batch);
+    RUN(inference_buffers_match_training_buffers);
     RUN(reserve_grows_and_rejects_long_context);
     RUN(flops_per_token_s_config);
     return test_summary();
