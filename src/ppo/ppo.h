@@ -1,0 +1,100 @@
+/* ppo.h — proximal policy optimisation of a GPT-2 policy against a reward
+ * (the judge), with a per-token KL penalty to a frozen reference copy of the
+ * starting policy, as in the HH-RLHF paper (and Ziegler et al. 2019 before it).
+ *
+ * One step:
+ *   rollout   sample one reply per prompt with the KV-cache sampler
+ *   scoring   reward(prompt, reply) from the caller (train judge; dials applied)
+ *   ref       log-probs of the reply under the policy and the reference, values
+ *   update    K epochs over minibatches of the clipped surrogate + clipped value
+ *             loss, GAE advantages (whitened), AdamW
+ *
+ * Value estimate: a value head on the policy's own trunk (GPT2_HEAD_VALUE),
+ * not a separate critic. On 2 cores a second transformer would double the
+ * cost of every forward and backward; sharing the trunk is what most RLHF
+ * implementations of this size do. The price is that value-loss gradients
+ * reach the policy's features; vf_coef keeps them small.
+ *
+ * KL: the penalty uses the usual per-token log-ratio log π(y_t) − log π_ref(y_t)
+ * on the sampled tokens. The KL we *report* uses the estimator
+ * k3 = (r − 1) − log r with r = π_ref/π, which is unbiased and never negative,
+ * so a reported KL below zero cannot happen. */
+#ifndef RLHF_PPO_H
+#define RLHF_PPO_H
+
+#include "model/adamw.h"
+#include "model/gpt2.h"
+#include "model/sampler.h"
+#include "tokenizer/bpe.h"
+#include "util/metrics.h"
+
+/* rewards[i] for the pair (prompts[i], replies[i]); return 0 or -1 with e set. */
+typedef int (*PpoRewardFn)(void *ctx, const char *const *prompts, const char *const *replies, int n, float *rewards,
+                           RlhfErr *e);
+
+typedef struct PpoConfig {
+    int rollout_batch;     /* prompts (= replies) per step */
+    int minibatch;         /* sequences per gradient step */
+    int epochs;            /* K passes over each rollout batch */
+    int max_prompt;        /* prompt tokens kept (the end of longer prompts) */
+    int max_new;           /* reply length limit */
+    float temperature;     /* sampling temperature for rollouts (1 = on-policy) */
+    float lr;
+    float clip_ratio;      /* ε of the clipped surrogate (0.2) */
+    float clip_value;      /* ε of the clipped value loss (0.2) */
+    float vf_coef;         /* weight of the value loss */
+    float ent_coef;        /* entropy bonus (0 = none) */
+    float kl_coef;         /* β of the per-token KL penalty; the HH paper used 0.001 */
+    float kl_target;       /* > 0: adaptive β toward this KL per reply (Ziegler et al.) */
+    float kl_horizon;      /* adaptive controller horizon in replies */
+    float gamma, lam;      /* GAE (defaults 1, 0.95) */
+    int whiten_adv;        /* normalise advantages per batch */
+    int norm_reward;       /* divide rewards by a running std */
+    float reward_clip;     /* > 0: clip rewards to ±reward_clip after normalising */
+    float length_penalty;  /* added to the reward when a reply hits max_new without ending */
+    float grad_clip;
+    long steps;
+    uint64_t seed;
+} PpoConfig;
+
+void ppo_config_default(PpoConfig *c);
+
+/* Per-step measurements (what the metrics log gets). */
+typedef struct PpoStats {
+    long step;
+    float reward;          /* mean judge reward (before KL penalty and normalisation) */
+    float reward_std;
+    float kl;              /* mean over replies of Σ_t k3: KL(π ‖ π_ref) per reply, ≥ 0 */
+    float sqrt_kl;
+    float kl_coef;         /* β used this step */
+    float entropy;         /* mean per-token entropy of π on the replies */
+    float length;          /* mean reply tokens */
+    float truncated;       /* fraction of replies that hit max_new */
+    float clip_frac;       /* fraction of tokens whose ratio was clipped */
+    float value_loss;
+    float policy_loss;
+    float approx_kl;       /* mean k3 between the rollout policy and the updated one */
+    float score;           /* mean total return (reward − KL penalty) */
+    double t_rollout, t_score, t_ref, t_update;
+} PpoStats;
+
+typedef struct Ppo Ppo;
+
+/* policy must carry GPT2_HEAD_VALUE (ppo_create adds it when missing); ref is
+ * the frozen starting policy (same config; its heads are ignored; only its
+ * activations change). tok encodes
+ * prompts and decodes replies. Nothing is allocated per step after this. */
+Ppo *ppo_create(GPT2 *policy, GPT2 *ref, Tokenizer *tok, const PpoConfig *c, RlhfErr *e);
+void ppo_free(Ppo *p);
+/* One PPO step on prompts[0..rollout_batch). reward is the train judge. */
+int ppo_step(Ppo *p, const char *const *prompts, PpoRewardFn reward, void *reward_ctx, PpoStats *out, RlhfErr *e);
+/* The replies of the last rollout (valid until the next step). */
+const char *ppo_reply(const Ppo *p, int i);
+AdamW *ppo_optimizer(Ppo *p);
+/* Serialisable state besides the weights and the optimizer (β, step, reward stats). */
+char *ppo_state_json(const Ppo *p);
+int ppo_state_from_json(Ppo *p, const char *json, RlhfErr *e);
+long ppo_steps_done(const Ppo *p);
+void ppo_log_stats(MetricsLog *log, const PpoStats *s);
+
+#endif
