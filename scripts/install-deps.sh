@@ -19,12 +19,19 @@
 #   libpq-dev              the bench's PostgreSQL option
 #   libopenmpi-dev         data-parallel training (mpirun -np N rlhf ...)
 #   openmpi-bin            mpirun, for the 2-rank equivalence test
+#   postgresql             a local server for the bench's PostgreSQL tests (tests only)
+#   chromium               headless browser for the bench's end-to-end test and
+#                          the report screenshot (tests only)
+#   nodejs npm             run playwright-core (from npm) to drive chromium (tests only;
+#                          skipped when a node is already on PATH)
 #   --bench: python3-torch python3-numpy (peer implementation, fixtures only;
 #            never a dependency of the rlhf binary)
 set -euo pipefail
 
 core=(build-essential pkg-config libopenblas-openmp-dev libpcre2-dev zlib1g-dev
-      libsqlite3-dev libmicrohttpd-dev libpq-dev libopenmpi-dev openmpi-bin)
+      libsqlite3-dev libmicrohttpd-dev libpq-dev libopenmpi-dev openmpi-bin
+      postgresql chromium)
+command -v node >/dev/null 2>&1 || core+=(nodejs npm)
 bench=(python3-torch python3-numpy)
 
 want=("${core[@]}")
