@@ -21,5 +21,6 @@ int cmd_ppo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);       /* serve | import | export | user */
 int cmd_loop(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_report(int argc, char **argv);     /* metrics JSONL -> HTML report */
 
 #endif

@@ -12,7 +12,7 @@
 PENDING(cmd_tokenizer) PENDING(cmd_pretrain) PENDING(cmd_sample) PENDING(cmd_speed)
 PENDING(cmd_convert) PENDING(cmd_data) PENDING(cmd_sft) PENDING(cmd_judge)
 PENDING(cmd_clinic) PENDING(cmd_audit) PENDING(cmd_ppo) PENDING(cmd_bench)
-PENDING(cmd_loop) PENDING(cmd_demo)
+PENDING(cmd_loop) PENDING(cmd_demo) PENDING(cmd_report)
 
 static const struct {
     const char *name;
@@ -33,6 +33,7 @@ static const struct {
     {"ppo", cmd_ppo, "PPO against the judge with a KL risk budget and fence"},
     {"bench", cmd_bench, "the comparison bench web app: serve | import | export | user"},
     {"loop", cmd_loop, "rounds of deploy, compare, retrain, optimise"},
+    {"report", cmd_report, "turn a run's metrics JSONL into a self-contained HTML report"},
 };
 
 static void usage(FILE *out) {
