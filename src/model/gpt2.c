@@ -32,7 +32,6 @@ struct GPT2Acts {
     int *tok;            /* (N) token ids used for the embedding (pads → 0) */
     int *pos;            /* (N) position ids: real tokens before, in the row */
     uint8_t *mask;       /* (N) copy of the forward's mask */
-    int has_mask;
     float *encoded;      /* (N,C) embeddings = block 0 input */
     LayerActs *layers;   /* L slots with grads; 1 shared slot for inference */
     int n_slots;
@@ -184,7 +183,6 @@ void gpt2_forward(GPT2 *m, const int *tokens, const uint8_t *mask, int B, int T)
             real += is_real;
         }
     }
-    a->has_mask = mask != NULL;
     const uint8_t *mk = mask ? a->mask : NULL;
     encoder_forward(a->encoded, a->tok, a->pos, p->wte, p->wpe, N, C);
     const float *res = a->encoded;
