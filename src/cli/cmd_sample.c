@@ -7,6 +7,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "judge/best_of_n.h"
+#include "judge/judge.h"
 #include "model/checkpoint.h"
 #include "model/gpt2.h"
 #include "model/interop_llmc.h"
@@ -27,7 +29,11 @@ static const char *USAGE =
     "With --json, one line per sample: text (the reply without the stop string or EOT), ids (all\n"
     "generated tokens), logp (log-prob of each under the model itself, temperature 1, no\n"
     "filtering: what PPO uses), logp_sample (under the distribution sampled from), finish\n"
-    "(length, eot, stop, context), n, n_reply.";
+    "(length, eot, stop, context), n, n_reply.\n\n"
+    "Best-of-N: --best-of N --judge J [--judge-harm J2] [--dials D] samples N replies, scores prompt +\n"
+    "reply with the judge (two judges: w_help*z_help + w_harm*z_harm, dials balanced | helpful |\n"
+    "harmless | W_HELP,W_HARM), prints the best and the reward distribution (mean, std, quantiles)\n"
+    "and the analytic KL of best-of-N from the policy, log N - (N-1)/N.";
 
 /* C-style escapes in place: \n \t \r \\ \" \xHH. */
 static void unescape(char *s) {
@@ -121,11 +127,74 @@ static void print_json_row(const SampleRow *r, int index, const Tokenizer *tok) 
     tok_bytes_free(&text);
 }
 
+/* --best-of: N samples of the prompt scored by the judge(s); prints the best
+ * reply and the reward distribution. One judge alone gives its own z. */
+static int best_of_n_run(Sampler *s, Tokenizer *tok, const char *prompt, int n, const SamplerOpts *o,
+                         const char *judge_path, const char *harm_path, Dials dials, int json, RlhfErr *e) {
+    Judge jh, js;
+    int have_h = 0, have_s = 0, rc = -1;
+    BestOfN r = {0};
+    if (judge_path) {
+        if (judge_load(&jh, judge_path, e)) goto done;
+        have_h = 1;
+    }
+    if (harm_path) {
+        if (judge_load(&js, harm_path, e)) goto done;
+        have_s = 1;
+    }
+    RewardModel rm = {have_h ? &jh : NULL, have_s ? &js : NULL, dials};
+    if (!have_s) rm.dials.w_help = 1.0f;
+    if (!have_h) rm.dials.w_harm = 1.0f;
+    double t0 = rlhf_now();
+    if (best_of_n_with(s, tok, reward_fn_model, &rm, prompt, n, o, &r, e)) goto done;
+    double dt = rlhf_now() - t0;
+    const RewardStats *st = &r.stats;
+    if (json) {
+        JsonBuf b;
+        jb_init(&b);
+        jb_obj_begin(&b);
+        jb_kv_int(&b, "best_index", r.best);
+        jb_kv_str(&b, "text", r.replies[r.best]);
+        jb_kv_num(&b, "reward", r.rewards[r.best]);
+        jb_kv_int(&b, "n", n);
+        jb_kv_num(&b, "kl_best_of_n", best_of_n_kl(n));
+        jb_key(&b, "rewards");
+        jb_arr_begin(&b);
+        for (int i = 0; i < n; i++) { jb_comma(&b); jb_num(&b, r.rewards[i]); }
+        jb_arr_end(&b);
+        jb_key(&b, "stats");
+        jb_obj_begin(&b);
+        jb_kv_num(&b, "mean", st->mean); jb_kv_num(&b, "std", st->std); jb_kv_num(&b, "min", st->min);
+        jb_kv_num(&b, "q10", st->q10); jb_kv_num(&b, "q25", st->q25); jb_kv_num(&b, "q50", st->q50);
+        jb_kv_num(&b, "q75", st->q75); jb_kv_num(&b, "q90", st->q90); jb_kv_num(&b, "max", st->max);
+        jb_obj_end(&b);
+        jb_obj_end(&b);
+        printf("%s\n", b.data ? b.data : "{}");
+        jb_free(&b);
+    } else {
+        printf("=== best of %d: sample %d, reward %.3f (%s) ===\n", n, r.best, r.rewards[r.best],
+               sample_finish_name(r.finish[r.best]));
+        printf("%s\n", r.replies[r.best]);
+    }
+    fprintf(stderr, "rlhf sample: best of %d in %.2f s; reward mean %.3f std %.3f min %.3f q10 %.3f q25 %.3f "
+                    "median %.3f q75 %.3f q90 %.3f max %.3f; KL(best-of-%d || policy) = %.3f nats\n",
+            n, dt, st->mean, st->std, st->min, st->q10, st->q25, st->q50, st->q75, st->q90, st->max, n,
+            best_of_n_kl(n));
+    rc = 0;
+done:
+    best_of_n_free(&r);
+    if (have_h) judge_free(&jh);
+    if (have_s) judge_free(&js);
+    return rc;
+}
+
 int cmd_sample(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *tok_path = NULL, *gpt2_dir = NULL, *stop_dummy = NULL;
     int num = 1, max_new = 128, top_k = 0, json = 0, no_eot = 0;
     float temperature = 1.0f, top_p = 1.0f;
     long long seed = 0;
+    int best_of = 0;
+    const char *judge_path = NULL, *harm_path = NULL, *dials_s = "balanced";
     ArgSpec specs[] = {
         {"model", 's', &model, "CKPT", "model checkpoint (rlhf, or llm.c .bin) (required)"},
         {"prompt", 's', &prompt, "TEXT", "the prompt (required)"},
@@ -140,6 +209,10 @@ int cmd_sample(int argc, char **argv) {
         {"tokenizer", 's', &tok_path, "FILE", "tokenizer file (instead of the one in the checkpoint)"},
         {"gpt2-bpe", 's', &gpt2_dir, "DIR", "GPT-2 encoder.json + vocab.bpe (for llm.c checkpoints)"},
         {"json", 'b', &json, NULL, "one JSON line per sample with ids and log-probs"},
+        {"best-of", 'i', &best_of, "N", "sample N replies, keep the best by the judge's reward"},
+        {"judge", 's', &judge_path, "JUDGE", "judge for --best-of (the helpfulness dial with --judge-harm)"},
+        {"judge-harm", 's', &harm_path, "JUDGE", "harmlessness judge for --best-of"},
+        {"dials", 's', &dials_s, "D", "weights of the two judges: balanced | helpful | harmless | W_HELP,W_HARM"},
         {0}};
     /* --stop repeats and -n is short for --num: take them out before the shared parser */
     char *stops[SAMPLE_MAX_STOPS];
@@ -171,6 +244,16 @@ int cmd_sample(int argc, char **argv) {
     free(av);
     if (rc >= 0) return rc;
     if (!model || !prompt) { fprintf(stderr, "rlhf sample: --model and --prompt are required (see --help)\n"); return 2; }
+    Dials dials;
+    RlhfErr de;
+    if (best_of != 0) {
+        if (best_of < 1 || best_of > 1024 || (!judge_path && !harm_path) || dials_parse(dials_s, &dials, &de)) {
+            fprintf(stderr, "rlhf sample: %s\n", best_of < 1 || best_of > 1024 ? "--best-of N: need 1..1024"
+                            : (!judge_path && !harm_path) ? "--best-of needs --judge (and/or --judge-harm)" : de.msg);
+            return 2;
+        }
+        num = best_of;
+    }
     if (num < 1 || num > 1024) { fprintf(stderr, "rlhf sample: --num %d: need 1..1024\n", num); return 2; }
     if (max_new < 1) { fprintf(stderr, "rlhf sample: --max-new %d: need ≥ 1\n", max_new); return 2; }
     if (top_k < 0 || !(temperature >= 0.0f) || !(top_p > 0.0f)) {
@@ -228,6 +311,10 @@ int cmd_sample(int argc, char **argv) {
     o.n_stop = n_stops;
     o.decode = decode_tokens;
     o.decode_ctx = tok;
+    if (best_of > 0) {
+        ret = best_of_n_run(&s, tok, ptext, best_of, &o, judge_path, harm_path, dials, json, &e) ? 1 : 0;
+        goto done;
+    }
     double t0 = rlhf_now();
     if (sampler_generate_ragged(&s, (const int *const *)rows, lens, num, &o, &e)) goto done;
     double dt = rlhf_now() - t0;
