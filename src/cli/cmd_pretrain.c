@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "train/lm_run.h"
 
 static int run(int argc, char **argv, int sft) {
@@ -29,7 +30,7 @@ static int run(int argc, char **argv, int sft) {
         {"heads", 'i', &o.cfg.n_head, "H", "attention heads"},
         {"width", 'i', &o.cfg.n_embd, "C", "embedding width"},
         {"context", 'i', &o.cfg.max_seq_len, "T", "learned positions (≥ --seq)"},
-        {"batch", 'i', &o.train.B, "B", "sequences per micro-batch"},
+        {"batch", 'i', &o.train.B, "B", "sequences per micro-batch (per rank under mpirun)"},
         {"seq", 'i', &o.train.T, "T", "tokens per sequence"},
         {"accum", 'i', &o.train.accum, "K", "micro-batches per optimizer step"},
         {"steps", 'l', &steps, "N", "optimizer steps"},
@@ -69,7 +70,20 @@ static int run(int argc, char **argv, int sft) {
     }
     if (threads > 0) omp_set_num_threads(threads);
     RlhfErr e;
+    /* main() initialises MPI when launched by mpirun; this repeat is a no-op
+     * then, and covers a main() that does not */
+    if (dist_init(NULL, NULL, &e)) {
+        fprintf(stderr, "rlhf %s: %s\n", argv[0], e.msg);
+        free(pos);
+        return 1;
+    }
     rc = lm_run(&o, &e);
+    if (rc && dist_size() > 1) {
+        /* a failure only this rank had would leave the others waiting in
+         * their next collective: end the whole job */
+        fprintf(stderr, "rlhf %s: rank %d: %s\n", argv[0], dist_rank(), e.msg);
+        dist_abort(1);
+    }
     if (rc) fprintf(stderr, "rlhf %s: %s\n", argv[0], e.msg);
     free(pos);
     return rc ? 1 : 0;

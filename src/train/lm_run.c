@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data/text_sources.h"
+#include "dist/dist.h"
 #include "model/model_file.h"
 #include "tokenizer/bpe_train.h"
 #include "train/lm_data.h"
@@ -85,6 +86,9 @@ int lm_run(const LmRunOpts *o, RlhfErr *e) {
     int rc = -1, have_model = 0;
     char *json = NULL;
     TrainConfig tc = o->train;
+    /* under mpirun every rank runs all of this; only rank 0 talks and writes
+     * (train_lm shards the batches and writes checkpoints from rank 0) */
+    int root = dist_is_root(), quiet = o->quiet || !root;
 
     if (!o->out) return rlhf_err(e, "--out is required");
     if (o->ninputs < 1) return rlhf_err(e, "no input files given");
@@ -98,7 +102,7 @@ int lm_run(const LmRunOpts *o, RlhfErr *e) {
             goto done;
         }
         have_model = 1;
-        if (!o->quiet) fprintf(stderr, "%s: resuming %s at step %ld\n", o->label, o->out, st.step);
+        if (!quiet) fprintf(stderr, "%s: resuming %s at step %ld\n", o->label, o->out, st.step);
     } else if (o->init) {
         if (model_file_load(o->init, &m, &tok, NULL, NULL, NULL, e)) goto done;
         have_model = 1;
@@ -107,7 +111,7 @@ int lm_run(const LmRunOpts *o, RlhfErr *e) {
     } else if (o->gpt2_bpe) {
         tok = tok_load_gpt2_dir(o->gpt2_bpe, e);
     } else if (o->vocab_size > 0) {
-        if (!o->quiet) fprintf(stderr, "%s: training a %d-token BPE tokenizer on the inputs\n", o->label, o->vocab_size);
+        if (!quiet) fprintf(stderr, "%s: training a %d-token BPE tokenizer on the inputs\n", o->label, o->vocab_size);
         tok = train_tokenizer(o, e);
     } else {
         rlhf_err(e, "give one of --init, --tokenizer, --gpt2-bpe or --vocab-size");
@@ -129,7 +133,7 @@ int lm_run(const LmRunOpts *o, RlhfErr *e) {
     /* 2. data */
     double t0 = rlhf_now();
     if (lm_data_load(o->inputs, o->ninputs, tok, o->sft, o->val_frac, o->chunk_bytes, &train, &val, e)) goto done;
-    if (!o->quiet) {
+    if (!quiet) {
         gpt2_print_summary(&m, stderr);
         size_t trained = 0;
         for (size_t i = 0; i < train.n; i++) trained += train.train[i];
@@ -151,10 +155,15 @@ int lm_run(const LmRunOpts *o, RlhfErr *e) {
     /* 3. train */
     char mpath[1024];
     snprintf(mpath, sizeof mpath, "%s.metrics.jsonl", o->out);
-    if (metrics_open(&log, o->metrics ? o->metrics : mpath, st.step > 0, e)) goto done;
+    /* other ranks get a log that discards; all stop if rank 0 cannot open its own */
+    int bad = metrics_open(&log, root ? (o->metrics ? o->metrics : mpath) : NULL, st.step > 0, e) != 0;
+    if (dist_any(bad)) {
+        if (!bad) rlhf_err(e, "rank 0 could not open the metrics log");
+        goto done;
+    }
     SaveCtx sc = {.path = o->out, .tok = tok, .train = &tc, .n_train_tokens = train.n};
     if (train_lm(&m, &opt, &st, &train, val.n ? &val : NULL, &tc, &log, save_cb, &sc, o->label, e)) goto done;
-    if (!o->quiet)
+    if (!quiet)
         fprintf(stderr, "%s: done: step %ld, loss %.4f, held-out loss %.4f, saved %s\n", o->label, st.step,
                 st.last_loss, st.last_val, o->out);
     rc = 0;

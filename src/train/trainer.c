@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
+#include "dist/dist_batch.h"
 #include "util/json.h"
 #include "util/progress.h"
 
@@ -35,24 +37,52 @@ static int buffers_alloc(Buffers *b, int B, int T, RlhfErr *e) {
     return 0;
 }
 
-float eval_lm_loss(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
-    if (!d || d->n < (size_t)T + 2) return NAN;
-    Buffers b;
-    if (buffers_alloc(&b, B, T, e)) return NAN;
+/* Sums -logp·weight and the trained targets over this rank's rows of the
+ * first `batches` global batches of B·size windows of d. */
+static void eval_sums(GPT2 *m, const TokenData *d, Buffers *b, int B, int T, int batches, int rank, int size,
+                      double *sum_out, double *count_out) {
     size_t cursor = 0;
     double sum = 0;
     long count = 0;
     for (int i = 0; i < batches; i++) {
         size_t before = cursor;
-        long k = token_data_batch(d, &cursor, B, T, 1.0f, b.inputs, b.targets, b.weights);
-        gpt2_forward(m, b.inputs, NULL, B, T);
-        gpt2_lm_forward(m, b.targets, b.logp, NULL);
-        for (int j = 0; j < B * T; j++) sum -= (double)b.weights[j] * b.logp[j];
+        long k = dist_lm_batch(d, &cursor, B, T, rank, size, 1.0f, b->inputs, b->targets, b->weights, NULL);
+        gpt2_forward(m, b->inputs, NULL, B, T);
+        gpt2_lm_forward(m, b->targets, b->logp, NULL);
+        for (int j = 0; j < B * T; j++) sum -= (double)b->weights[j] * b->logp[j];
         count += k;
         if (cursor <= before) break;   /* wrapped: the whole set was seen */
     }
+    *sum_out = sum;
+    *count_out = (double)count;
+}
+
+/* The held-out loss of a data-parallel run: each rank evaluates its rows of
+ * every global batch and the sums are added over ranks (a collective: every
+ * rank must call it). For one rank this is eval_lm_loss. */
+static float eval_lm_loss_dist(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
+    if (!d || d->n < (size_t)T + 2) return NAN;
+    Buffers b;
+    int bad = buffers_alloc(&b, B, T, e) != 0;
+    if (dist_any(bad)) {
+        if (!bad) { rlhf_err(e, "held-out loss: another rank ran out of memory"); buffers_free(&b); }
+        return NAN;
+    }
+    double s[2];
+    eval_sums(m, d, &b, B, T, batches, dist_rank(), dist_size(), &s[0], &s[1]);
+    dist_allreduce_sum_double(s, 2);
     buffers_free(&b);
-    return count ? (float)(sum / (double)count) : NAN;
+    return s[1] > 0 ? (float)(s[0] / s[1]) : NAN;
+}
+
+float eval_lm_loss(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
+    if (!d || d->n < (size_t)T + 2) return NAN;
+    Buffers b;
+    if (buffers_alloc(&b, B, T, e)) return NAN;
+    double sum, count;
+    eval_sums(m, d, &b, B, T, batches, 0, 1, &sum, &count);
+    buffers_free(&b);
+    return count > 0 ? (float)(sum / count) : NAN;
 }
 
 char *train_state_to_json(const TrainState *st, const TrainConfig *c) {
@@ -94,13 +124,29 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
     if (train->n < (size_t)c->T + 2)
         return rlhf_err(e, "%s: training stream has %zu tokens, fewer than one window of T+1 = %d", label, train->n,
                         c->T + 1);
-    if (gpt2_reserve(m, c->B, c->T, 1, e)) return -1;
+    /* Data parallel over `size` ranks (1 without mpirun): c->B is the
+     * per-rank micro-batch, each optimizer step sees the same B·size·accum
+     * windows as one rank with batch B·size would (dist/dist_batch.h). */
+    int rank = dist_rank(), size = dist_size(), root = dist_is_root();
     Buffers b;
-    if (buffers_alloc(&b, c->B, c->T, e)) return -1;
+    int bad = gpt2_reserve(m, c->B, c->T, 1, e) != 0;
+    if (!bad && buffers_alloc(&b, c->B, c->T, e)) { bad = 1; }
+    if (dist_any(bad)) {
+        if (!bad) { buffers_free(&b); return rlhf_err(e, "%s: another rank failed to allocate its buffers", label); }
+        return -1;
+    }
+    /* every rank starts from rank 0's parameters, optimizer and data
+     * position, whatever each loaded (e.g. a checkpoint only rank 0's node had) */
+    dist_bcast(m->param_mem, m->num_params * sizeof(float));
+    dist_bcast(opt->m, opt->n * sizeof(float));
+    dist_bcast(opt->v, opt->n * sizeof(float));
+    dist_bcast(&opt->step, sizeof opt->step);
+    dist_bcast(st, sizeof *st);
     int accum = c->accum > 0 ? c->accum : 1;
-    double tokens_per_step = (double)c->B * c->T * accum;
+    double tokens_per_step = (double)c->B * c->T * accum * size;
     Progress pg;
     progress_begin(&pg, label, c->steps, "tok");
+    if (!root) pg.quiet = 1;
     long start_step = st->step;
     int rc = 0;
     char status[96] = "";
@@ -110,9 +156,12 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
         double loss_sum = 0;
         long trained_sum = 0;
         for (int a = 0; a < accum; a++) {
-            long k = token_data_batch(train, &st->cursor, c->B, c->T, 1.0f, b.inputs, b.targets, b.weights);
-            /* each micro-batch's mean over its trained tokens, averaged over micro-batches */
-            float scale = k > 0 ? 1.0f / ((float)k * (float)accum) : 0.0f;
+            long k;   /* trained targets of the global micro-batch, over all ranks */
+            dist_lm_batch(train, &st->cursor, c->B, c->T, rank, size, 1.0f, b.inputs, b.targets, b.weights, &k);
+            /* each micro-batch's mean over its trained tokens (of all ranks),
+             * averaged over micro-batches; ×size because the gradients are
+             * then averaged over ranks, so their mean is the 1-rank gradient */
+            float scale = k > 0 ? (float)size / ((float)k * (float)accum) : 0.0f;
             for (int j = 0; j < c->B * c->T; j++) b.weights[j] *= scale;
             gpt2_forward(m, b.inputs, NULL, c->B, c->T);
             float l = gpt2_lm_loss_and_grad(m, b.targets, b.weights, b.logp, b.dlogp);
@@ -120,7 +169,11 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
             loss_sum += l;
             trained_sum += k;
         }
-        float loss = (float)loss_sum;   /* already averaged by the weights */
+        /* no overlap with backward: gpt2_backward is one call without
+         * per-layer hooks; see docs/DISTRIBUTED.md */
+        dist_allreduce_mean(m->grad_mem, m->num_params);
+        dist_allreduce_sum_double(&loss_sum, 1);
+        float loss = size > 1 ? (float)(loss_sum / size) : (float)loss_sum;   /* already averaged by the weights */
         float norm = gpt2_clip_grad_norm(m, c->grad_clip);
         if (!isfinite(loss) || !isfinite(norm)) {
             rc = rlhf_err(e, "%s: step %ld: loss %g, gradient norm %g is not finite; stopping (last checkpoint kept)",
@@ -133,8 +186,10 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
         st->last_loss = loss;
         double dt = rlhf_now() - t0;
         int do_eval = val && ((c->eval_every > 0 && st->step % c->eval_every == 0) || st->step == c->steps);
-        if (do_eval) st->last_val = eval_lm_loss(m, val, c->B, c->T, c->eval_batches, e);
-        if (log) {
+        if (do_eval)
+            st->last_val = size > 1 ? eval_lm_loss_dist(m, val, c->B, c->T, c->eval_batches, e)
+                                    : eval_lm_loss(m, val, c->B, c->T, c->eval_batches, e);
+        if (log && root) {
             JsonBuf *j = metrics_begin(log, label);
             jb_kv_int(j, "step", st->step);
             jb_kv_num(j, "loss", loss);
@@ -143,13 +198,22 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
             jb_kv_num(j, "grad_norm", norm);
             jb_kv_int(j, "trained_tokens", trained_sum);
             jb_kv_num(j, "tokens_per_s", tokens_per_step / dt);
+            if (size > 1) jb_kv_int(j, "ranks", size);
             metrics_end(log);
         }
         if (do_eval) snprintf(status, sizeof status, "loss %.3f val %.3f", loss, st->last_val);
         else snprintf(status, sizeof status, "loss %.3f", loss);
         progress_update(&pg, st->step, (double)(st->step - start_step) * tokens_per_step, status);
         int do_ckpt = save && ((c->ckpt_every > 0 && st->step % c->ckpt_every == 0) || st->step == c->steps);
-        if (do_ckpt && save(save_ctx, m, opt, st, e)) { rc = -1; break; }
+        if (do_ckpt) {
+            /* only rank 0 writes; all ranks learn whether it worked */
+            int failed = root && save(save_ctx, m, opt, st, e) != 0;
+            if (dist_any(failed)) {
+                if (!failed) rlhf_err(e, "%s: step %ld: rank 0 failed to write the checkpoint", label, st->step);
+                rc = -1;
+                break;
+            }
+        }
     }
     progress_end(&pg, st->step, (double)(st->step - start_step) * tokens_per_step, status);
     buffers_free(&b);

@@ -1,0 +1,209 @@
+/* test_dist.c — data parallelism: the dist API without mpirun (one rank of
+ * one, every collective a no-op), the batch sharding against one global
+ * batch, and the equivalence test: `mpirun -np 2 rlhf pretrain --batch 2`
+ * gives the loss trajectory and parameters of `rlhf pretrain --batch 4`. */
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testlib.h"
+#include "dist/dist.h"
+#include "dist/dist_batch.h"
+#include "model/checkpoint.h"
+#include "train/trainer.h"
+
+static const char *DIR = "build/test_dist";
+
+TEST(without_mpirun_one_rank_and_no_ops) {
+    /* this test program itself is not launched by mpirun */
+    if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK"))
+        SKIP("running under an MPI launcher");
+    RlhfErr e;
+    REQUIRE(dist_init(NULL, NULL, &e) == 0);
+    CHECK(dist_rank() == 0 && dist_size() == 1 && dist_is_root());
+    float g[3] = {1.5f, -2.0f, 3.25f};
+    dist_allreduce_mean(g, 3);
+    CHECK(g[0] == 1.5f && g[1] == -2.0f && g[2] == 3.25f);
+    double s[2] = {7.0, -1.0};
+    dist_allreduce_sum_double(s, 2);
+    CHECK(s[0] == 7.0 && s[1] == -1.0);
+    int x = 42;
+    dist_bcast(&x, sizeof x);
+    CHECK(x == 42);
+    CHECK(dist_any(0) == 0 && dist_any(3) == 1);
+    dist_barrier();
+    dist_abort(1);   /* one rank: returns */
+    dist_finalize();
+    CHECK(dist_rank() == 0 && dist_size() == 1);
+}
+
+TEST(refuses_mpi_launch_when_built_without_mpi) {
+    if (dist_compiled()) SKIP("built with MPI (this checks the build without it)");
+    setenv("OMPI_COMM_WORLD_SIZE", "4", 1);
+    RlhfErr e;
+    int rc = dist_init(NULL, NULL, &e);
+    unsetenv("OMPI_COMM_WORLD_SIZE");
+    CHECK(rc == -1);
+    CHECK(rc == -1 && strstr(e.msg, "without MPI") && strstr(e.msg, "4"));
+    CHECK(dist_size() == 1);
+}
+
+TEST(shards_cover_items_evenly) {
+    long b, end, next = 0;
+    int sizes[] = {4, 3, 3};   /* earlier ranks take the remainder */
+    for (int r = 0; r < 3; r++) {
+        dist_shard(10, r, 3, &b, &end);
+        CHECK(b == next && end - b == sizes[r]);
+        next = end;
+    }
+    CHECK(next == 10);
+    dist_shard(2, 3, 4, &b, &end);   /* more ranks than items: empty share */
+    CHECK(b == 2 && end == 2);
+    dist_shard(5, 0, 1, &b, &end);
+    CHECK(b == 0 && end == 5);
+}
+
+/* Rank r's rows of every global batch are rows [r·B, (r+1)·B) of what one
+ * rank reading B·size windows gets, including across the wrap at the end of
+ * the stream, and every rank's cursor follows the 1-rank cursor. */
+TEST(sharded_rows_equal_the_global_batch) {
+    TokenData d;
+    token_data_init(&d);
+    RlhfErr e;
+    enum { N = 211, T = 5, B = 3, MAXR = 4 };
+    for (int i = 0; i < N; i++) {
+        int id = i * 7 % 50;
+        REQUIRE(token_data_append(&d, &id, 1, i % 3 != 0, &e) == 0);   /* some untrained targets */
+    }
+    int gin[MAXR * B * T], gtg[MAXR * B * T], in[B * T], tg[B * T];
+    float gw[MAXR * B * T], w[B * T];
+    for (int size = 1; size <= MAXR; size++) {
+        size_t gcur = 0, cur[MAXR] = {0};
+        for (int step = 0; step < 40; step++) {   /* 40·B·size·T tokens: wraps several times */
+            long gk = token_data_batch(&d, &gcur, B * size, T, 0.5f, gin, gtg, gw);
+            long sum_mine = 0;
+            for (int r = 0; r < size; r++) {
+                long all = -1;
+                long k = dist_lm_batch(&d, &cur[r], B, T, r, size, 0.5f, in, tg, w, &all);
+                sum_mine += k;
+                CHECK_MSG(memcmp(in, gin + r * B * T, sizeof in) == 0 && memcmp(tg, gtg + r * B * T, sizeof tg) == 0 &&
+                              memcmp(w, gw + r * B * T, sizeof w) == 0,
+                          "size %d step %d rank %d: rows differ from the global batch", size, step, r);
+                CHECK_MSG(cur[r] == gcur, "size %d step %d rank %d: cursor %zu, global %zu", size, step, r, cur[r],
+                          gcur);
+                CHECK(all == gk);
+            }
+            CHECK(sum_mine == gk);
+        }
+    }
+    token_data_free(&d);
+}
+
+static void write_corpus(const char *path, int n) {
+    FILE *f = fopen(path, "w");
+    const char *who[] = {"Ana", "Ben", "Cleo", "Dev"}, *day[] = {"Monday", "Tuesday", "Friday"};
+    for (int i = 0; i < n; i++)
+        fprintf(f, "Note %d: %s has a visit on %s at %d am. The clinic is open.\n", i, who[(i * 7) % 4],
+                day[(i * 5 / 4) % 3], 8 + (i * 3) % 4);
+    fclose(f);
+}
+
+/* Reads `key` from each line of a metrics JSONL that has it; returns the count. */
+static int read_series(const char *path, const char *key, double *out, int max) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[4096], pat[64];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    int n = 0;
+    while (n < max && fgets(line, sizeof line, f)) {
+        char *p = strstr(line, pat);
+        if (p) out[n++] = strtod(p + strlen(pat), NULL);
+    }
+    fclose(f);
+    return n;
+}
+
+static int have_mpirun(void) { return system("command -v mpirun >/dev/null 2>&1") == 0; }
+
+TEST(two_ranks_match_one_rank_with_the_global_batch) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    if (!have_mpirun()) SKIP("mpirun not found (install openmpi-bin to run the MPI equivalence test)");
+    if (!dist_compiled()) SKIP("this build has no MPI support (the Makefile found no `pkg-config ompi-c`)");
+    mkdir("build", 0755); mkdir(DIR, 0755);
+    char corpus[256], one[256], two[256], cmd[2048];
+    snprintf(corpus, sizeof corpus, "%s/corpus.txt", DIR);
+    snprintf(one, sizeof one, "%s/one.ckpt", DIR);
+    snprintf(two, sizeof two, "%s/two.ckpt", DIR);
+    write_corpus(corpus, 300);
+    unlink(one); unlink(two);
+    const char *common = "--vocab-size 300 --layers 2 --heads 2 --width 32 --context 32 --seq 32 --steps 30 "
+                         "--warmup 3 --lr 3e-3 --accum 2 --eval-every 10 --eval-batches 3 --ckpt-every 15 "
+                         "--chunk-bytes 256 --threads 1";
+    snprintf(cmd, sizeof cmd, "%s pretrain --out %s --batch 4 %s %s 2>%s/one.err", bin, one, common, corpus, DIR);
+    REQUIRE(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd,
+             "mpirun --oversubscribe --allow-run-as-root -np 2 %s pretrain --out %s --batch 2 %s %s 2>%s/two.err "
+             ">&2",
+             bin, two, common, corpus, DIR);
+    int rc = system(cmd);
+    if (rc != 0) {
+        snprintf(cmd, sizeof cmd, "tail -20 %s/two.err >&2", DIR);
+        (void)system(cmd);
+    }
+    REQUIRE(rc == 0);
+
+    /* per-step training loss and held-out loss: the same to fp32 tolerance */
+    char m1[300], m2[300];
+    snprintf(m1, sizeof m1, "%s.metrics.jsonl", one);
+    snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
+    double l1[64], l2[64], v1[8], v2[8], t1[64], t2[64];
+    int n1 = read_series(m1, "loss", l1, 64), n2 = read_series(m2, "loss", l2, 64);
+    CHECK(n1 == 30 && n2 == 30);
+    double worst = 0;
+    for (int i = 0; i < n1 && i < n2; i++) {
+        double rel = fabs(l1[i] - l2[i]) / fabs(l1[i]);
+        if (rel > worst) worst = rel;
+        CHECK_MSG(rel <= 1e-5, "step %d: loss %.9g (1 rank) vs %.9g (2 ranks), relative %.2g", i + 1, l1[i], l2[i],
+                  rel);
+    }
+    fprintf(stderr, "  2 ranks vs 1: worst relative loss difference %.2g over %d steps\n", worst, n1);
+    CHECK(l2[n2 - 1] < l2[0] - 0.5);   /* and it did learn */
+    int k1 = read_series(m1, "val_loss", v1, 8), k2 = read_series(m2, "val_loss", v2, 8);
+    CHECK(k1 == 3 && k2 == 3);
+    for (int i = 0; i < k1 && i < k2; i++) CHECK_NEAR(v1[i], v2[i], 1e-5 * fabs(v1[i]));
+    /* the 2-rank run counts the trained tokens of both shards */
+    CHECK(read_series(m1, "trained_tokens", t1, 64) == 30 && read_series(m2, "trained_tokens", t2, 64) == 30);
+    CHECK(t1[0] == t2[0] && t1[29] == t2[29]);
+    CHECK(read_series(m2, "ranks", t2, 64) == 30 && t2[0] == 2);
+
+    /* final parameters: close (AdamW amplifies rounding differences a little) */
+    RlhfErr e;
+    GPT2 a, b;
+    char *ja = NULL, *jb = NULL;
+    REQUIRE(ckpt_load(one, &a, NULL, &ja, NULL, &e) == 0);
+    REQUIRE(ckpt_load(two, &b, NULL, &jb, NULL, &e) == 0);
+    REQUIRE(a.num_params == b.num_params);
+    double maxd = 0, maxp = 0;
+    for (size_t i = 0; i < a.num_params; i++) {
+        double dd = fabs((double)a.param_mem[i] - b.param_mem[i]);
+        if (dd > maxd) maxd = dd;
+        if (fabs(a.param_mem[i]) > maxp) maxp = fabs(a.param_mem[i]);
+    }
+    fprintf(stderr, "  final parameters: max |difference| %.2g (max |parameter| %.2g)\n", maxd, maxp);
+    CHECK_MSG(maxd <= 1e-4, "parameters differ by up to %.3g", maxd);
+    TrainState sa, sb;
+    REQUIRE(train_state_from_json(ja, &sa, &e) == 0 && train_state_from_json(jb, &sb, &e) == 0);
+    CHECK(sa.step == 30 && sb.step == 30);
+    CHECK_MSG(sa.cursor == sb.cursor, "data position %zu (1 rank) vs %zu (2 ranks)", sa.cursor, sb.cursor);
+    free(ja); free(jb);
+    gpt2_free(&a); gpt2_free(&b);
+}
+
+int main(void) {
+    RUN(without_mpirun_one_rank_and_no_ops);
+    RUN(refuses_mpi_launch_when_built_without_mpi);
+    RUN(shards_cover_items_evenly);
+    RUN(sharded_rows_equal_the_global_batch);
+    RUN(two_ranks_match_one_rank_with_the_global_batch);
+    return test_summary();
+}
