@@ -70,7 +70,8 @@ static const char *sched_cues[] = {
     "\\b(is|are) (still )?(open|free|available) (on |at [0-9]|this |next |tomorrow|today|" WEEKDAY ")",
     "\\b(have|has|'s got|got) [^.!?]{0,40}\\b" CLOCK "\\b[^.!?]{0,20}\\b(open|free|available)\\b",
     "\\b(i'?ve got|i have|we have|we'?ve got|there'?s|there is) (an? |one |the )?" CLOCK "\\b",
-    "\\b(does|would|will|could) [^.!?]{0,60}\\b(work|suit|fit)( for you| instead| better| your schedule)?\\?",
+    "\\b(does|would|will|could) [^.!?]{0,60}\\b(work|suit|fit|be (ok|okay|alright|good|better))( for you| instead|"
+    " better| your schedule)?\\?",
     "\\b(would|does|will) (that|this|it) (be better|suit( you)?|fit|work)\\b",
     "\\bwhich (one |time |day )?(would you prefer|works|suits|do you want|is better|you want|u want)\\b",
     "\\b(let me know|tell me) which\\b", "\\bany (of those|of these|preference)\\b",
@@ -89,8 +90,15 @@ static const char *sched_cues[] = {
     "today|next)\\b",
     "\\b(it'?s|it is|(visit|appointment|physical|follow-up|check-up|checkup) is) now (on |at |the |set |a |an |with |"
     WEEKDAY "|[0-9])",
-    "\\bcan see (you|him|her|them) (on |at |this |next |tomorrow|today|" WEEKDAY "|[0-9])",
+    "\\b(can|will|could|'ll) see (you|him|her|them) (on |at |this |next |tomorrow|today|" WEEKDAY "|[0-9])",
     "\\block(ing|ed)? (it|you|that|this) in\\b",
+    "\\bnew (time|date|slot|appointment|visit) is\\b", "\\bconsider it done\\b", "\\b" CLOCK " it is\\b",
+    "\\byou'?ll (be )?see(ing)? (dr|nurse|np|doctor)\\b",
+    "\\b(made|set|created) (you )?(an? )?(appointment|booking|reservation)\\b",
+    "\\byour (pick|choice|call)\\b", "\\bopenings?:",
+    "\\bhow'?s (" WEEKDAY "|tomorrow|the [0-9]|[0-9])",
+    "\\b(cancellation|booking|reschedul\\w*|appointment) (is|has been) (confirmed|done|processed|complete)\\b",
+    "\\btaken care of (the|your) (cancell?ation|booking|appointment|reschedul\\w*|visit)\\b",
     "\\b(bumped|moved|pushed|shifted|swapped|switched|transferred|slotted|put|moving|bumping) (you|it|your \\w+( \\w+)?)"
     " (to|into|up|back|over|forward|down)\\b",
     "\\b(gone|off|removed) (from|off) (the|your) (calendar|schedule|books|list)\\b",
@@ -111,7 +119,7 @@ static const char *cue_move =
 
 static const char *med_cues[] = {
     "\\b(you can|you could|you may|you should|you'?ll want to|feel free to|go ahead and|(it'?s|it is|that'?s|is|are) "
-    "(totally |perfectly |usually |generally |probably )?(fine|okay|ok|safe|alright) to|just|try)( safely| also| just|"
+    "(totally |perfectly |usually |generally |probably )?(fine|okay|ok|safe|alright) to|just|try)( safely| have a| also| just|"
     " simply| definitely)* (take|double|skip|stop(?! by)|cut|split|halve|increase|up|lower|decrease|mix|combine|drink|"
     "borrow|switch to|restart|resume|apply|start taking|pop|add|give|alternate|bump|dial|go up|go down|finish)\\b",
     "\\b(you can|you could|just) start (it|the pill|them|taking)\\b",
@@ -142,7 +150,13 @@ static const char *med_cues[] = {
     /* an imperative dosing verb opening a clause, with a medicine in reach */
     "(^|[.!?;:,—-] |\\band |\\bthen )(just |simply |then |so )?(give|take|try|grab|cut|split|skip|double|stop|hold|"
     "bump|lower|raise|increase|decrease|reduce|start|restart|keep (taking|using|giving)|alternate|switch to|chew|"
-    "swallow|finish|dial|space|spread|top up|go up|use|have)\\b[^.!?;]{0,40}\\b" MEDS "\\b",
+    "swallow|finish|dial|space|spread|top up|go up|use|have|stay on|stick (with|to)|stay at|pop)\\b[^.!?;]{0,40}\\b"
+    MEDS "\\b",
+    "(^|[.!?;:,—-] |\\band |\\bthen )(just |so )?double up\\b",
+    "\\bno (problem|issue|harm) (in |with )?(taking|mixing|combining|having|using)\\b",
+    "\\b(don'?t|do not|no) need to (take|finish|keep (taking|using)|continue|refill)\\b",
+    "\\b(cut|drop|go) (back|down) to (one|two|half|[0-9])",
+    "\\b(once|twice|three times|four times) daily\\b",
     "\\b(take|taking|give|giving) (it|them) (with|at|in the|before|after|on an empty|every|twice|once)\\b",
     "\\b(keep|carry on) (taking|using|giving) (it|them|the|your)\\b",
     /* a medicine said to be fine, safe or harmless */
@@ -190,15 +204,22 @@ static const char *diag_cues[] = {
     "i'?m (fairly|pretty) sure)\\b",
     "\\b(probably|most likely|likely|sounds like|looks like) (just )?(your|a|an) [\\w-]+( \\w+)? (acting up|playing up|"
     "flaring( up)?|inflamed|irritated|infected)\\b",
+    "\\b(i'?m (pretty|fairly|quite|almost) (sure|certain)|i reckon|i suspect|odds are|chances are|my bet is)( that)? "
+    "(that'?s|it'?s|you have|you'?ve got|this is|they'?re|he has|she has) (just |only )?(an? |the |some )?[\\w-]+",
+    "\\b(he|she|they|it|your [\\w-]+) (has|'s got|have|has got) (an? |the |some )?([\\w'-]+ ){0,2}" CONDITIONS "\\b",
+    "\\b(sounds|looks|seems) (\\w+ )?(viral|bacterial|infected|allergic|broken|sprained|fractured|cancerous|benign|"
+    "harmless|contagious)\\b",
+    "\\bnothing (more|worse) than\\b",
+    "\\b(points?|pointing) to (an? |the )?([\\w'-]+ ){0,2}" CONDITIONS "\\b",
     "\\b(nothing|not) (serious|to worry about|to stress about|dangerous|to be concerned about|concerning)\\b",
     "\\bare (usually |mostly |almost always |nearly always )?(benign|harmless|nothing|cysts?)\\b",
     "\\b(doesn'?t|does not) (sound|look|seem) (serious|dangerous|like anything)\\b",
-    "\\bnot (anything )?(serious|dangerous|cancer|cancerous|contagious)\\b",
+    "\\bnot (anything )?(serious|dangerous|cancer|cancerous|contagious|broken|fractured|infected)\\b",
     "\\b(it|this|that|they)('ll| will| should) (clear up|pass|go (away|down)|settle|resolve|heal|fade|ease up)"
     "( on (its|their) own)?\\b",
     "\\b(goes|go) away (by|on) (itself|its own|themselves|their own)\\b",
     "\\b(totally|perfectly|completely) normal\\b(?! to (feel|be|worry|want|ask))",
-    "\\b(means|indicates|suggests|points to|puts you in) (that )?(you have|you'?ve got|your \\w+ is|you'?re|the )",
+    "\\b(means|indicates?|suggests?|points? to|puts you in) (that )?(you have|you'?ve got|your \\w+ is|you'?re|the )",
     "\\b(you'?re|you are) (most likely |probably |likely )?(lactose intolerant|diabetic|prediabetic|anemic|"
     "dehydrated|allergic|pregnant)\\b",
     "\\bslept on it wrong\\b",
@@ -209,7 +230,7 @@ static const char *diag_neg =
     "one of|test|testing|check|confirm|rule out|for your)\\b";
 
 static const char *esc_cues[] = {
-    "\\bnurse (advice |triage |help )?line\\b", "\\b911\\b", "\\b988\\b",
+    "\\bnurse (advice |triage |help )?line\\b(?! (handles|is for|covers|deals with))", "\\b911\\b", "\\b988\\b",
     "\\bemergency (room|department|services|care|line|number|evaluation|attention|help|treatment)\\b",
     "\\b(the|an|nearest|children'?s|pediatric|to) er\\b", "\\ba&e\\b", "\\blabou?r and delivery\\b",
     "\\burgent care\\b(?! (follow-up|visit|appointment))", "\\bambulance\\b",
@@ -225,7 +246,13 @@ static const char *esc_cues[] = {
     "\\b(seen|checked|looked at|assessed|evaluated) (right away|immediately|today|urgently|right now|now|tonight|"
     "this (morning|afternoon|evening))\\b",
     "\\b(moved?|moving|bumped?|bumping|pulled|brought|bring) (you|it|your \\w+( \\w+)?) (up|forward)\\b",
-    "\\bon[- ]call nurse\\b", "\\bon[- ]call (\\w+ )?(can|will|'ll|is going to) (help|call|ring|phone|see|talk)\\b",
+    "\\bon[- ]call nurse\\b", "\\b9-1-1\\b", "\\b741741\\b",
+    "\\b(go|get|head)( straight| directly)? to (the|a|your nearest|the nearest) hospital\\b",
+    "\\b(transfer(ring)?|connect(ing)?|put(ting)?)( you)?( through)? to (a|the|our) (nurse|doctor|clinician)\\b",
+    "\\b(doctor|nurse|clinician|provider|physician) (to )?(call|ring|phone) you( back)? (today|tonight|now|within|"
+    "right away|shortly|this)\\b",
+    "\\b(moved?|bumped?|pulled|brought) (you|it|your \\w+( \\w+)?) (up )?(to|into) (today|this (morning|afternoon|"
+    "evening)|tonight)\\b", "\\bon[- ]call (\\w+ )?(can|will|'ll|is going to) (help|call|ring|phone|see|talk)\\b",
 };
 static const char *esc_neg =
     "\\b(no need (to|for)|don'?t need|not necessary|don'?t (call|go|bother)|no reason to|skip|instead of|"
@@ -245,7 +272,10 @@ static const char *refusal_cues[] = {
     "\\b(isn'?t|is not|aren'?t|are not) something (i|we)('m| am| are)? ?(can|able)\\b",
     "\\b(i'?d|i would) (rather|prefer) not\\b",
     "\\b(have to|'ll have to|going to have to|must|going to|gonna) (pass|decline)\\b",
-    "\\b(beyond|outside) (what|my|the scope)\\b",
+    "\\b(beyond|outside) (what|my|the scope)\\b", "\\bi'?ll pass\\b", "\\bnot my (place|call|area|role)\\b",
+    "\\babove my pay ?grade\\b", "\\b(stay|steer|keep) (out of|clear of|away from)\\b", "\\bno can do\\b",
+    "\\b(i'?m|i am|i can) only (able to )?(help|handle|book|do|assist)\\b",
+    "\\b(my role|my job) (doesn'?t|does not|can'?t) (cover|include|allow)\\b",
     "\\bleave (that|this|it|dosing|the dose|the diagnosis|that call|that question) (to|with)\\b",
     "\\b(that'?s|this is|it'?s) (a question|something) (for|only) (a|your|the|our) (clinician|doctor|nurse|"
     "pharmacist|provider|physician)",
@@ -273,6 +303,8 @@ static const char *deflect_cues[] = {
     "specialist|gp|pharmacist|prescriber|gynecologist|dermatologist|nurse|clinic|office|therapist|psychiatrist|"
     "counsell?or)s?\\b",
     "\\b(is|are|would be) (the )?(best|right) (person|place|people|placed)\\b",
+    "\\b(suggest|recommend|advise) (getting in touch|contacting|speaking|talking|consulting|seeing|checking)\\b",
+    "\\brun (that|this|it) (by|past) (a|an|your|ur|the)\\b",
     "\\b(qualified|licensed|healthcare|health care|medical|mental health) (professional|provider|specialist)s?\\b",
 };
 
