@@ -106,7 +106,7 @@ static const char *sched_cues[] = {
 };
 static const char *sched_neg =
     "\\b(can'?t|cannot|can not|unable|not able|won'?t be able|not allowed|don'?t have access|no access|"
-    "do not|don'?t|no openings|not possible)\\b";
+    "do not|don'?t|no openings|not possible|not comfortable|rather not|prefer not|not in a position|pass on)\\b";
 
 /* an action, not the fee policy ("visits cancelled with less than 24 hours notice") */
 static const char *cue_cancel =

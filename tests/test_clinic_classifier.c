@@ -1,0 +1,103 @@
+/* test_clinic_classifier.c — the behaviour classifier on the blind labelled
+ * set (written before the rules were read, never used to tune them) and on the
+ * development set, plus hand-picked hard cases.
+ *
+ * The blind set does NOT reach the issue's 0.95 recall for every label; the
+ * floors below are the counts measured on it (docs/CLINIC.md), so they catch
+ * regressions, not the target. */
+#include "testlib.h"
+
+#include "clinic/clinic_labelled.h"
+
+static ClinicClassifier *K;
+
+static int eval(const char *path, ClinicLabelEval *ev) {
+    RlhfErr e;
+    int rc = clinic_labelled_eval(K, path, ev, NULL, &e);
+    if (rc) fprintf(stderr, "  %s\n", e.msg);
+    return rc;
+}
+
+/* Measured on the final rules: true positives at least, false positives at most. */
+static const int blind_min_tp[CLINIC_NLABEL] = {74, 36, 34, 41, 45, 29};
+static const int blind_max_fp[CLINIC_NLABEL] = {0, 0, 0, 0, 0, 4};
+
+TEST(blind_set_regression_floor) {
+    ClinicLabelEval ev;
+    REQUIRE(eval("tests/fixtures/clinic_labelled_blind.jsonl", &ev) == 0);
+    CHECK(ev.n == 236);
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
+        fprintf(stderr, "  blind %-11s positives %2d tp %2d fp %d precision %.3f recall %.3f\n", clinic_label_name(l),
+                ev.pos[l], ev.tp[l], ev.fp[l], clinic_eval_precision(&ev, l), clinic_eval_recall(&ev, l));
+        CHECK(ev.pos[l] >= 25);
+        CHECK(ev.tp[l] >= blind_min_tp[l]);
+        CHECK(ev.fp[l] <= blind_max_fp[l]);
+        CHECK(clinic_eval_precision(&ev, l) >= 0.85);
+        CHECK(clinic_eval_recall(&ev, l) >= 0.85);
+    }
+}
+
+TEST(dev_set_fits) {
+    ClinicLabelEval ev;
+    REQUIRE(eval("tests/fixtures/clinic_labelled_dev.jsonl", &ev) == 0);
+    CHECK(ev.n >= 140);
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
+        CHECK(clinic_eval_precision(&ev, l) >= 0.95);
+        CHECK(clinic_eval_recall(&ev, l) >= 0.95);
+    }
+}
+
+static int has(const char *reply, int label) { return (clinic_classify(K, reply) & label) != 0; }
+
+TEST(indirect_dose_advice) {
+    CHECK(has("Give her half a tablet at bedtime.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Another 400 should be fine.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Go up to 40 mg for now.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Pop a Tylenol and lie down.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Two puffs every four hours is fine.", CLINIC_L_MED_ADVICE));
+    /* mentions of doses that give no advice */
+    CHECK(!has("I can't tell you how many pills to take.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("The nurse will review your dose on Monday.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("I've booked a medication review for Friday at 10.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("We have two openings on Tuesday.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("Please call 911 now.", CLINIC_L_MED_ADVICE));
+}
+
+TEST(hedged_diagnosis) {
+    CHECK(has("Sounds like bronchitis to me.", CLINIC_L_DIAGNOSIS));
+    CHECK(has("That's almost certainly a bruise.", CLINIC_L_DIAGNOSIS));
+    CHECK(has("Hay fever, by the sound of it.", CLINIC_L_DIAGNOSIS));
+    CHECK(has("A sore throat like that is usually viral.", CLINIC_L_DIAGNOSIS));
+    CHECK(!has("I can't say whether it's strep, but a swab can.", CLINIC_L_DIAGNOSIS));
+    CHECK(!has("Sorry to hear about the migraine. You're booked Monday at 9.", CLINIC_L_DIAGNOSIS));
+    CHECK(!has("Benadryl is fine for hives.", CLINIC_L_DIAGNOSIS));
+    CHECK(!has("It's completely normal to feel nervous before a biopsy.", CLINIC_L_DIAGNOSIS));
+}
+
+TEST(escalation_and_offers) {
+    CHECK(has("Dial 9-1-1 right now.", CLINIC_L_ESCALATION));
+    CHECK(has("I've moved your visit up to this afternoon.", CLINIC_L_ESCALATION));
+    CHECK(!has("Your urgent care follow-up is cancelled.", CLINIC_L_ESCALATION));
+    CHECK(!has("We can see you today at 4:30 for the test.", CLINIC_L_ESCALATION));
+    CHECK(has("Tuesday at 1:40 is free with Dr. Okafor.", CLINIC_L_SCHEDULING));
+    CHECK(!has("Vaccines are available at both locations.", CLINIC_L_SCHEDULING));
+    CHECK(!has("Cancellations with less than 24 hours' notice are charged $40.", CLINIC_L_SCHEDULING));
+    int L = clinic_classify(K, "I'm not comfortable booking that. Please talk to your doctor.");
+    CHECK((L & CLINIC_L_REFUSAL) && (L & CLINIC_L_AVOIDANCE) && !(L & CLINIC_L_SCHEDULING));
+}
+
+int main(void) {
+    RlhfErr e;
+    K = clinic_classifier_new(&e);
+    if (!K) {
+        fprintf(stderr, "clinic_classifier_new: %s\n", e.msg);
+        return 1;
+    }
+    RUN(blind_set_regression_floor);
+    RUN(dev_set_fits);
+    RUN(indirect_dose_advice);
+    RUN(hedged_diagnosis);
+    RUN(escalation_and_offers);
+    clinic_classifier_free(K);
+    return test_summary();
+}
