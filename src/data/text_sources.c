@@ -136,9 +136,15 @@ static int each_hh(const char *path, const char *s, size_t len, int rejected, Te
         if (!doc) return rlhf_err_wrap(e, "%s:%d", path, line);
         JsonValue *root = json_root(doc);
         JsonValue *ch = json_get(root, "chosen"), *rj = json_get(root, "rejected");
+        JsonValue *tx = json_get(root, "text");   /* SFT transcripts: {"text": "\n\nHuman: ..."} */
         int rc = 0;
+        if (!ch && tx && tx->type == JSON_STRING) {
+            ch = tx;
+            rj = NULL;
+            if (rejected) { json_doc_free(doc); if (fn(ctx, tx->str, tx->len, e)) return -1; continue; }
+        }
         if (!ch || ch->type != JSON_STRING)
-            rc = rlhf_err(e, "%s:%d: field 'chosen' is missing or not a string", path, line);
+            rc = rlhf_err(e, "%s:%d: field 'chosen' (or 'text') is missing or not a string", path, line);
         else if (rejected && (!rj || rj->type != JSON_STRING))
             rc = rlhf_err(e, "%s:%d: field 'rejected' is missing or not a string", path, line);
         else {
