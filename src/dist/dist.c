@@ -81,6 +81,7 @@ void dist_allreduce_mean(float *buf, size_t n) {
     /* divide rather than multiply by 1/size: exact for powers of two, and the
      * correctly rounded quotient otherwise */
     float s = (float)dist_size_v;
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) buf[i] /= s;
 #else
     (void)buf; (void)n;

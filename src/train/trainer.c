@@ -171,8 +171,10 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
         }
         /* no overlap with backward: gpt2_backward is one call without
          * per-layer hooks; see docs/DISTRIBUTED.md */
+        double t_ar = rlhf_now();
         dist_allreduce_mean(m->grad_mem, m->num_params);
         dist_allreduce_sum_double(&loss_sum, 1);
+        t_ar = rlhf_now() - t_ar;
         float loss = size > 1 ? (float)(loss_sum / size) : (float)loss_sum;   /* already averaged by the weights */
         float norm = gpt2_clip_grad_norm(m, c->grad_clip);
         if (!isfinite(loss) || !isfinite(norm)) {
@@ -198,7 +200,10 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
             jb_kv_num(j, "grad_norm", norm);
             jb_kv_int(j, "trained_tokens", trained_sum);
             jb_kv_num(j, "tokens_per_s", tokens_per_step / dt);
-            if (size > 1) jb_kv_int(j, "ranks", size);
+            if (size > 1) {
+                jb_kv_int(j, "ranks", size);
+                jb_kv_num(j, "allreduce_s", t_ar);   /* includes waiting for the slowest rank */
+            }
             metrics_end(log);
         }
         if (do_eval) snprintf(status, sizeof status, "loss %.3f val %.3f", loss, st->last_val);
