@@ -557,6 +557,24 @@ void cuda_adamw_step(CudaGPT2 *g, float lr) {
     CK(g, cudaGetLastError());
 }
 
+int cuda_adamw_upload(CudaGPT2 *g, const float *m, const float *v, long step, RlhfErr *e) {
+    if (!g->adam_m) return rlhf_err(e, "cuda_adamw_upload: cuda_adamw_init first");
+    size_t bytes = g->num_params * sizeof(float);
+    if (!CK(g, cudaStreamSynchronize(g->st)) && !CK(g, cudaMemcpy(g->adam_m, m, bytes, cudaMemcpyHostToDevice)))
+        CK(g, cudaMemcpy(g->adam_v, v, bytes, cudaMemcpyHostToDevice));
+    g->adam_step = step;
+    return report(g, e);
+}
+
+int cuda_adamw_download(CudaGPT2 *g, float *m, float *v, long *step, RlhfErr *e) {
+    if (!g->adam_m) return rlhf_err(e, "cuda_adamw_download: cuda_adamw_init first");
+    size_t bytes = g->num_params * sizeof(float);
+    if (!CK(g, cudaStreamSynchronize(g->st)) && !CK(g, cudaMemcpy(m, g->adam_m, bytes, cudaMemcpyDeviceToHost)))
+        CK(g, cudaMemcpy(v, g->adam_v, bytes, cudaMemcpyDeviceToHost));
+    if (step) *step = g->adam_step;
+    return report(g, e);
+}
+
 float cuda_gpt2_clip_grad_norm(CudaGPT2 *g, float max_norm) {
     if (!g->grad_mem) contract_fail("cuda_gpt2_clip_grad_norm: no gradients");
     if (g->failed) return NAN;

@@ -83,6 +83,9 @@ void cuda_gpt2_backward(CudaGPT2 *g);
  * the first call with these hyper-parameters; step counts from 1. */
 int cuda_adamw_init(CudaGPT2 *g, float beta1, float beta2, float eps, float weight_decay, RlhfErr *e);
 void cuda_adamw_step(CudaGPT2 *g, float lr);
+/* Moments and step count to / from host arrays of num_params floats (resume, checkpoints). */
+int cuda_adamw_upload(CudaGPT2 *g, const float *m, const float *v, long step, RlhfErr *e);
+int cuda_adamw_download(CudaGPT2 *g, float *m, float *v, long *step, RlhfErr *e);
 float cuda_gpt2_clip_grad_norm(CudaGPT2 *g, float max_norm);
 
 /* Blocks until the GPU is idle (for timing). */

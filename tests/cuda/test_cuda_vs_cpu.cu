@@ -272,6 +272,14 @@ TEST(adamw_steps_and_grad_norm_match) {
     double r = rel_err(m.param_mem, pc, m.num_params);
     fprintf(stderr, "  parameters after 3 AdamW steps: rel err %.2e\n", r);
     CHECK(r < 1e-5);
+    /* the moments round-trip and agree with the CPU optimizer's */
+    float *mm = (float *)malloc(sizeof(float) * m.num_params), *vv = (float *)malloc(sizeof(float) * m.num_params);
+    long st = 0;
+    REQUIRE(cuda_adamw_download(g, mm, vv, &st, &e) == 0);
+    CHECK(st == 3 && st == opt.step);
+    CHECK(rel_err(mm, opt.m, m.num_params) < 1e-4 && rel_err(vv, opt.v, m.num_params) < 1e-4);
+    REQUIRE(cuda_adamw_upload(g, opt.m, opt.v, opt.step, &e) == 0);
+    free(mm); free(vv);
     CHECK(cuda_gpt2_error(g) == NULL);
     free(pc); free(s1); free(s2);
     adamw_free(&opt);
