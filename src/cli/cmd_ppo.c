@@ -104,6 +104,12 @@ int cmd_ppo(int argc, char **argv) {
     char *tax_owned = NULL;
     o.ntax = split_list(tax, o.tax_files, PPO_MAX_TAX_SETS, &tax_owned);
     for (int i = 0; i < o.ntax; i++) {
+        if (!rlhf_file_exists(o.tax_files[i])) {   /* fail before any judge is trained */
+            fprintf(stderr, "rlhf ppo: --tax: %s: no such file\n", o.tax_files[i]);
+            ppo_free_prompts(prompts, nprompts);
+            free(tax_owned);
+            return 1;
+        }
         const char *slash = strrchr(o.tax_files[i], '/');
         o.tax_names[i] = slash ? slash + 1 : o.tax_files[i];
     }

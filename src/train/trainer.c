@@ -62,6 +62,7 @@ static void eval_sums(GPT2 *m, const TokenData *d, Buffers *b, int B, int T, int
  * rank must call it). For one rank this is eval_lm_loss. */
 static float eval_lm_loss_dist(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
     if (!d || d->n < (size_t)T + 2) return NAN;
+    if (gpt2_reserve(m, B, T, 0, e)) return NAN;
     Buffers b;
     int bad = buffers_alloc(&b, B, T, e) != 0;
     if (dist_any(bad)) {
@@ -77,6 +78,7 @@ static float eval_lm_loss_dist(GPT2 *m, const TokenData *d, int B, int T, int ba
 
 float eval_lm_loss(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
     if (!d || d->n < (size_t)T + 2) return NAN;
+    if (gpt2_reserve(m, B, T, 0, e)) return NAN;
     Buffers b;
     if (buffers_alloc(&b, B, T, e)) return NAN;
     double sum, count;
