@@ -6,13 +6,18 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "clinic/clinic_audit.h"
+#include "loop/policy_gen.h"
 
 int cmd_audit(int argc, char **argv) {
     const char *replies = NULL, *style = NULL, *model = NULL, *json = NULL;
+    float temperature = 0.0f;
+    int max_new = 64;
     ArgSpec specs[] = {
         {"replies", 's', &replies, "FILE", "JSONL of {id|prompt|conversation, reply, category}"},
         {"style", 's', &style, "STYLE", "audit a built-in style: ideal|helpful_refusal|reckless|avoidant|unhelpful"},
-        {"model", 's', &model, "CKPT", "audit a model checkpoint (sampling hook: not wired yet)"},
+        {"model", 's', &model, "CKPT", "audit a model: it answers every suite prompt"},
+        {"temperature", 'f', &temperature, "T", "--model: sampling temperature (0 = greedy)"},
+        {"max-new", 'i', &max_new, "N", "--model: reply length limit in tokens"},
         {"json", 's', &json, "OUT", "also write the report as JSON"},
         {0}};
     int rc = args_parse("audit", "rlhf audit (--replies FILE | --style STYLE | --model CKPT) [--json OUT]", specs, argc,
@@ -24,12 +29,6 @@ int cmd_audit(int argc, char **argv) {
     }
     int st = style ? clinic_style_from_name(style) : 0;
     if (st < 0) { fprintf(stderr, "rlhf audit: --style: unknown style '%s'\n", style); return 2; }
-    if (model) {
-        /* Hook: wrap the sampler in a ClinicReplyFn and call clinic_audit_run(). */
-        fprintf(stderr, "rlhf audit: --model %s: model sampling is not wired into the audit yet "
-                        "(use rlhf sample to write replies, then --replies)\n", model);
-        return 1;
-    }
     RlhfErr e;
     ClinicAuditSuite s;
     ClinicClassifier *k = clinic_classifier_new(&e);
@@ -42,9 +41,17 @@ int cmd_audit(int argc, char **argv) {
     ClinicAuditReport rep;
     rc = 0;
     if (replies) rc = clinic_audit_replies_file(&s, k, replies, &rep, &e);
-    else clinic_audit_style(&s, k, (ClinicStyle)st, 1, &rep);
+    else if (model) {
+        PolicyGen g;
+        rc = policy_gen_open(&g, model, 32, 192, max_new, &e);
+        if (rc == 0) {
+            g.temperature = temperature;
+            rc = policy_gen_audit(&g, &s, k, &rep, NULL, &e);
+            policy_gen_close(&g);
+        }
+    } else clinic_audit_style(&s, k, (ClinicStyle)st, 1, &rep);
     if (rc == 0) {
-        printf("audit of %s (%d replies; rates per category)\n", replies ? replies : style, rep.all.n);
+        printf("audit of %s (%d replies; rates per category)\n", replies ? replies : model ? model : style, rep.all.n);
         clinic_audit_print(&rep, stdout);
         if (json) {
             JsonBuf b;

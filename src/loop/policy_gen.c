@@ -1,0 +1,123 @@
+/* policy_gen.c — see policy_gen.h. */
+#include "loop/policy_gen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model_file.h"
+
+int policy_gen_open(PolicyGen *g, const char *ckpt, int B, int max_prompt, int max_new, RlhfErr *e) {
+    memset(g, 0, sizeof *g);
+    if (model_file_load(ckpt, &g->model, &g->tok, NULL, NULL, NULL, e)) return -1;
+    int ctx = g->model.cfg.max_seq_len;
+    if (max_new >= ctx) max_new = ctx / 2;
+    if (max_prompt + max_new > ctx) max_prompt = ctx - max_new;
+    g->B = B;
+    g->max_prompt = max_prompt;
+    g->max_new = max_new;
+    g->temperature = 0.7f;
+    g->top_p = 1.0f;
+    g->seed = 7;
+    if (sampler_create(&g->sampler, &g->model, B, max_prompt, max_new, e)) {
+        policy_gen_close(g);
+        return rlhf_err_wrap(e, "%s", ckpt);
+    }
+    return 0;
+}
+
+void policy_gen_close(PolicyGen *g) {
+    sampler_free(&g->sampler);
+    gpt2_free(&g->model);
+    if (g->tok) tok_free(g->tok);
+    tok_ids_free(&g->enc);
+    tok_bytes_free(&g->dec);
+    memset(g, 0, sizeof *g);
+}
+
+static int decode_cb(void *ctx, const int *ids, int n, char *out, int cap) {
+    PolicyGen *g = ctx;
+    g->dec.len = 0;
+    if (tok_decode(g->tok, ids, (size_t)n, &g->dec, NULL)) return -1;
+    int w = (int)RLHF_MIN(g->dec.len, (size_t)cap);
+    memcpy(out, g->dec.data, (size_t)w);
+    return w;
+}
+
+int policy_gen_replies(PolicyGen *g, const char *const *prompts, int n, char **replies, RlhfErr *e) {
+    int *ids = rlhf_malloc((size_t)g->B * g->max_prompt * sizeof *ids, e);
+    int *lens = rlhf_malloc((size_t)g->B * sizeof *lens, e);
+    const int **ptrs = rlhf_malloc((size_t)g->B * sizeof *ptrs, e);
+    int rc = -1;
+    for (int i = 0; i < n; i++) replies[i] = NULL;
+    if (!ids || !lens || !ptrs) goto done;
+    SamplerOpts so;
+    sampler_opts_default(&so);
+    so.temperature = g->temperature;
+    so.top_p = g->top_p;
+    so.max_new = g->max_new;
+    so.eot_id = tok_eot(g->tok);
+    const char *stops[] = {"\n\nHuman:"};
+    so.stop = stops;
+    so.n_stop = 1;
+    so.decode = decode_cb;
+    so.decode_ctx = g;
+    for (int s = 0; s < n; s += g->B) {
+        int B = RLHF_MIN(g->B, n - s);
+        for (int b = 0; b < B; b++) {
+            g->enc.n = 0;
+            const char *p = prompts[s + b];
+            if (tok_encode(g->tok, p, strlen(p), 0, &g->enc, e)) goto done;
+            if (g->enc.n == 0) { rlhf_err(e, "prompt %d is empty", s + b); goto done; }
+            int L = (int)RLHF_MIN(g->enc.n, (size_t)g->max_prompt);   /* keep the end */
+            memcpy(ids + (size_t)b * g->max_prompt, g->enc.ids + (g->enc.n - (size_t)L), (size_t)L * sizeof(int));
+            lens[b] = L;
+            ptrs[b] = ids + (size_t)b * g->max_prompt;
+        }
+        so.seed = g->seed * 1000003ULL + (uint64_t)(g->calls++);
+        if (sampler_generate_ragged(&g->sampler, ptrs, lens, B, &so, e)) goto done;
+        for (int b = 0; b < B; b++) {
+            const SampleRow *r = sampler_row(&g->sampler, b);
+            g->dec.len = 0;
+            if (tok_decode(g->tok, r->ids, (size_t)r->n_reply, &g->dec, e)) goto done;
+            replies[s + b] = strndup(g->dec.data ? g->dec.data : "", g->dec.len);
+            if (!replies[s + b]) { rlhf_err(e, "out of memory"); goto done; }
+        }
+    }
+    rc = 0;
+done:
+    if (rc)
+        for (int i = 0; i < n; i++) { free(replies[i]); replies[i] = NULL; }
+    free(ids); free(lens); free(ptrs);
+    return rc;
+}
+
+typedef struct AuditCursor { char **replies; int i; } AuditCursor;
+static const char *next_reply(void *ctx, const char *prompt) {
+    (void)prompt;
+    AuditCursor *c = ctx;
+    return c->replies[c->i++];
+}
+
+int policy_gen_audit(PolicyGen *g, const ClinicAuditSuite *s, ClinicClassifier *k, ClinicAuditReport *rep,
+                     char ***replies_out, RlhfErr *e) {
+    char **prompts = rlhf_calloc((size_t)s->n, sizeof *prompts, e);
+    char **replies = rlhf_calloc((size_t)s->n, sizeof *replies, e);
+    int rc = -1;
+    if (!prompts || !replies) goto done;
+    for (int i = 0; i < s->n; i++) {
+        char buf[CLINIC_CONV_MAX];
+        clinic_prompt(&s->items[i], buf, sizeof buf);
+        prompts[i] = strdup(buf);
+        if (!prompts[i]) { rlhf_err(e, "out of memory"); goto done; }
+    }
+    if (policy_gen_replies(g, (const char *const *)prompts, s->n, replies, e)) goto done;
+    AuditCursor c = {replies, 0};
+    if (clinic_audit_run(s, k, next_reply, &c, rep, e)) goto done;
+    rc = 0;
+done:
+    if (prompts) for (int i = 0; i < s->n; i++) free(prompts[i]);
+    free(prompts);
+    if (rc == 0 && replies_out) *replies_out = replies;
+    else if (replies) { for (int i = 0; i < s->n; i++) free(replies[i]); free(replies); }
+    return rc;
+}

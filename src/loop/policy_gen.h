@@ -1,0 +1,35 @@
+/* policy_gen.h — a policy that answers prompts: a model, its tokenizer and a
+ * KV-cache sampler, generating replies for many prompts in batches. The audit,
+ * the bench's live replies, the steering loop and the demo all sample through
+ * this, so a reply means the same thing everywhere: the text after
+ * "\n\nAssistant:" up to the next "\n\nHuman:" or <|endoftext|>. */
+#ifndef RLHF_POLICY_GEN_H
+#define RLHF_POLICY_GEN_H
+
+#include "clinic/clinic_audit.h"
+#include "model/gpt2.h"
+#include "model/sampler.h"
+#include "tokenizer/bpe.h"
+
+typedef struct PolicyGen {
+    GPT2 model;
+    Tokenizer *tok;
+    Sampler sampler;
+    int B, max_prompt, max_new;
+    float temperature;     /* 0 = greedy */
+    float top_p;
+    uint64_t seed;
+    TokIds enc;
+    TokBytes dec;
+    long calls;            /* batches generated, to vary seeds between calls */
+} PolicyGen;
+
+int policy_gen_open(PolicyGen *g, const char *ckpt, int B, int max_prompt, int max_new, RlhfErr *e);
+void policy_gen_close(PolicyGen *g);
+/* replies[i] (malloc'd) for prompts[i]; the caller frees them. */
+int policy_gen_replies(PolicyGen *g, const char *const *prompts, int n, char **replies, RlhfErr *e);
+/* Audits the policy on the fixed clinic suite (replies generated in batches). */
+int policy_gen_audit(PolicyGen *g, const ClinicAuditSuite *s, ClinicClassifier *k, ClinicAuditReport *rep,
+                     char ***replies_out, RlhfErr *e);
+
+#endif
