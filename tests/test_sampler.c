@@ -454,6 +454,34 @@ TEST(context_limit_and_errors) {
     gpt2_free(&m);
 }
 
+/* The opt-in bf16 weight copy: logits close to the fp32 forward (not equal),
+ * and a refresh after a parameter change picks the change up. */
+TEST(bf16_weights_close_to_full_forward) {
+    GPT2 m;
+    make_model(&m, 32, 6);
+    int V = m.cfg.vocab_size;
+    int toks[12] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8};
+    RlhfErr e;
+    KvCache kv;
+    REQUIRE(kv_create(&kv, &m, 1, 4, 8, &e) == 0);
+    REQUIRE(kv_use_bf16(&kv, &e) == 0);
+    for (int round = 0; round < 2; round++) {
+        REQUIRE(kv_prefill(&kv, toks, NULL, 1, 4, &e) == 0);
+        for (int k = 0; k < 8; k++) {
+            if (k > 0) REQUIRE(kv_step(&kv, &toks[3 + k], NULL, &e) == 0);
+            const float *ref = full_row(&m, toks, 4 + k) + (size_t)(3 + k) * V;
+            double d = rel_diff(kv_logits(&kv, 0), ref, V);
+            CHECK_MSG(d < 3e-2, "round %d step %d: relative difference %.3g", round, k, d);
+            if (round == 0 && k == 7) CHECK(d > 1e-7);   /* it really is the bf16 path */
+        }
+        /* change the weights: the refreshed copy follows */
+        for (size_t i = 0; i < m.num_params; i++) m.param_mem[i] *= 0.9f;
+        REQUIRE(kv_use_bf16(&kv, &e) == 0);
+    }
+    kv_free(&kv);
+    gpt2_free(&m);
+}
+
 int main(void) {
     RUN(kv_cache_logits_equal_full_forward);
     RUN(greedy_equals_full_forward_argmax);
@@ -462,5 +490,6 @@ int main(void) {
     RUN(top_p_large_vocab_matches_sort);
     RUN(stop_sequences_stop_and_are_reported);
     RUN(context_limit_and_errors);
+    RUN(bf16_weights_close_to_full_forward);
     return test_summary();
 }

@@ -33,21 +33,50 @@ static void layernorm(float *out, const float *in, const float *w, const float *
 
 #ifdef __AVX512F__
 #include <immintrin.h>
+#ifndef KV_PF
+#define KV_PF 1024
+#endif
+/* 16 weights from fp32, or from bf16 widened exactly to fp32 (a shift). */
+static inline __attribute__((always_inline)) __m512 load_w(const float *w, const uint16_t *w16, size_t k) {
+    if (w16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w16 + k))), 16));
+    return _mm512_loadu_ps(w + k);
+}
+static inline __attribute__((always_inline)) __m512 load_w_tail(__mmask16 m, const float *w, const uint16_t *w16,
+                                                                size_t k) {
+    if (w16)
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, w16 + k)), 16));
+    return _mm512_maskz_loadu_ps(m, w + k);
+}
+
 /* y[i, o] (+)= x[i] · W[o] for i < n ≤ 8, o in [o0, o1): a decode step's product.
  * It is bound by reading W once, so W rows stream through two at a time while
  * the n rows of x stay in L1, with 2n independent FMA chains; OpenBLAS's sgemm
- * instead repacks W on every call, which costs more than the product at n ≤ 16. */
-static void small_rows(float *y, const float *x, const float *W, int n, int o0, int o1, int IC, int OC,
-                       int accumulate) {
+ * instead repacks W on every call, which costs more than the product at n ≤ 16.
+ * W is fp32 (W16 NULL) or its bf16 copy W16. */
+static inline __attribute__((always_inline)) void small_rows_any(float *y, const float *x, const float *W,
+                                                                 const uint16_t *W16, int n, int o0, int o1, int IC,
+                                                                 int OC, int accumulate) {
     const int full = IC & ~15;
     const __mmask16 tail = (__mmask16)((1u << (IC - full)) - 1u);
     int o = o0;
     for (; o + 1 < o1; o += 2) {
-        const float *w0 = W + (size_t)o * IC, *w1 = w0 + IC;
+        const float *w0 = W16 ? NULL : W + (size_t)o * IC, *w1 = W16 ? NULL : w0 + IC;
+        const uint16_t *h0 = W16 ? W16 + (size_t)o * IC : NULL, *h1 = W16 ? h0 + IC : NULL;
         __m512 a0[8], a1[8];
+#pragma GCC unroll 8
         for (int i = 0; i < n; i++) a0[i] = a1[i] = _mm512_setzero_ps();
         for (int k = 0; k < full; k += 16) {
-            __m512 v0 = _mm512_loadu_ps(w0 + k), v1 = _mm512_loadu_ps(w1 + k);
+            /* the pair of rows is 2·IC contiguous weights, consumed 32 per step:
+             * prefetch KV_PF bytes ahead (the hardware prefetcher alone leaves
+             * the loop waiting on DRAM) */
+            if (W16) {
+                _mm_prefetch((const char *)(h0 + 2 * k) + KV_PF, _MM_HINT_T0);
+            } else {
+                _mm_prefetch((const char *)(w0 + 2 * k) + KV_PF, _MM_HINT_T0);
+                _mm_prefetch((const char *)(w0 + 2 * k) + KV_PF + 64, _MM_HINT_T0);
+            }
+            __m512 v0 = load_w(w0, h0, (size_t)k), v1 = load_w(w1, h1, (size_t)k);
+#pragma GCC unroll 8
             for (int i = 0; i < n; i++) {
                 __m512 xv = _mm512_loadu_ps(x + (size_t)i * IC + k);
                 a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
@@ -55,13 +84,15 @@ static void small_rows(float *y, const float *x, const float *W, int n, int o0, 
             }
         }
         if (tail) {
-            __m512 v0 = _mm512_maskz_loadu_ps(tail, w0 + full), v1 = _mm512_maskz_loadu_ps(tail, w1 + full);
+            __m512 v0 = load_w_tail(tail, w0, h0, (size_t)full), v1 = load_w_tail(tail, w1, h1, (size_t)full);
+#pragma GCC unroll 8
             for (int i = 0; i < n; i++) {
                 __m512 xv = _mm512_maskz_loadu_ps(tail, x + (size_t)i * IC + full);
                 a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
                 a1[i] = _mm512_fmadd_ps(xv, v1, a1[i]);
             }
         }
+#pragma GCC unroll 8
         for (int i = 0; i < n; i++) {
             float *yr = y + (size_t)i * OC + o;
             float s0 = _mm512_reduce_add_ps(a0[i]), s1 = _mm512_reduce_add_ps(a1[i]);
@@ -70,15 +101,18 @@ static void small_rows(float *y, const float *x, const float *W, int n, int o0, 
         }
     }
     for (; o < o1; o++) {
-        const float *w0 = W + (size_t)o * IC;
+        const float *w0 = W16 ? NULL : W + (size_t)o * IC;
+        const uint16_t *h0 = W16 ? W16 + (size_t)o * IC : NULL;
         __m512 a0[8];
+#pragma GCC unroll 8
         for (int i = 0; i < n; i++) a0[i] = _mm512_setzero_ps();
         for (int k = 0; k < full; k += 16) {
-            __m512 v0 = _mm512_loadu_ps(w0 + k);
+            __m512 v0 = load_w(w0, h0, (size_t)k);
+#pragma GCC unroll 8
             for (int i = 0; i < n; i++) a0[i] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (size_t)i * IC + k), v0, a0[i]);
         }
         if (tail) {
-            __m512 v0 = _mm512_maskz_loadu_ps(tail, w0 + full);
+            __m512 v0 = load_w_tail(tail, w0, h0, (size_t)full);
             for (int i = 0; i < n; i++)
                 a0[i] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + (size_t)i * IC + full), v0, a0[i]);
         }
@@ -89,17 +123,42 @@ static void small_rows(float *y, const float *x, const float *W, int n, int o0, 
         }
     }
 }
+/* n and the weight type as compile-time constants, so the accumulators are
+ * registers (with a runtime n they are indexed arrays, spilled to the stack). */
+#define SMALL_ROWS_CASE(N) \
+    case N: \
+        if (W16) small_rows_any(y, x, NULL, W16, N, o0, o1, IC, OC, accumulate); \
+        else small_rows_any(y, x, W, NULL, N, o0, o1, IC, OC, accumulate); \
+        break;
+static void small_rows(float *y, const float *x, const float *W, const uint16_t *W16, int n, int o0, int o1, int IC,
+                       int OC, int accumulate) {
+    switch (n) {
+        SMALL_ROWS_CASE(1) SMALL_ROWS_CASE(2) SMALL_ROWS_CASE(3) SMALL_ROWS_CASE(4)
+        SMALL_ROWS_CASE(5) SMALL_ROWS_CASE(6) SMALL_ROWS_CASE(7) SMALL_ROWS_CASE(8)
+    }
+}
 #else
+static inline float bf16_to_f32(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
 /* Portable version of the small-batch product (see above). */
-static void small_rows(float *y, const float *x, const float *W, int n, int o0, int o1, int IC, int OC,
-                       int accumulate) {
+static void small_rows(float *y, const float *x, const float *W, const uint16_t *W16, int n, int o0, int o1, int IC,
+                       int OC, int accumulate) {
     for (int o = o0; o < o1; o++) {
         const float *w = W + (size_t)o * IC;
         for (int i = 0; i < n; i++) {
             const float *xr = x + (size_t)i * IC;
             float s = 0.0f;
+            if (W16) {
+                const uint16_t *h = W16 + (size_t)o * IC;
+                for (int k = 0; k < IC; k++) s += xr[k] * bf16_to_f32(h[k]);
+            } else {
 #pragma omp simd reduction(+ : s)
-            for (int k = 0; k < IC; k++) s += xr[k] * w[k];
+                for (int k = 0; k < IC; k++) s += xr[k] * w[k];
+            }
             float *yr = y + (size_t)i * OC + o;
             *yr = accumulate ? *yr + s : s;
         }
@@ -108,7 +167,8 @@ static void small_rows(float *y, const float *x, const float *W, int n, int o0, 
 #endif
 
 /* y (N,OC) = x (N,IC) · W^T with W (OC,IC) row-major; beta 1 accumulates into y. */
-static void matmul_wt(float *y, const float *x, const float *W, int N, int OC, int IC, float beta) {
+static void matmul_wt(float *y, const float *x, const float *W, const uint16_t *W16, int N, int OC, int IC,
+                      float beta) {
     if (N > KV_SMALL_N) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, W, IC, beta, y, OC);
         return;
@@ -120,7 +180,7 @@ static void matmul_wt(float *y, const float *x, const float *W, int N, int OC, i
     for (int blk = 0; blk < nblk; blk++) {
         int o0 = blk * 64, o1 = RLHF_MIN(OC, o0 + 64);
         for (int i0 = 0; i0 < N; i0 += 8)
-            small_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, W, RLHF_MIN(8, N - i0), o0, o1, IC, OC, acc);
+            small_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, W, W16, RLHF_MIN(8, N - i0), o0, o1, IC, OC, acc);
     }
 }
 
@@ -170,6 +230,40 @@ static void bias_gelu(float *h, const float *bias, int N, int OC) {
 
 /* ---- lifecycle ------------------------------------------------------------ */
 
+/* The bf16 copy of a matrix at a float offset, or NULL when running in fp32. */
+#define W16(kv, name, off) ((kv)->w16 ? (kv)->w16_##name + (off) : NULL)
+
+static uint16_t f32_to_bf16(float f) {   /* round to nearest even; NaN stays NaN */
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x40);
+    return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+int kv_use_bf16(KvCache *kv, RlhfErr *e) {
+    const GPT2Config *c = &kv->m->cfg;
+    size_t C = (size_t)c->n_embd, L = (size_t)c->n_layer;
+    size_t n_qkv = L * 3 * C * C, n_proj = L * C * C, n_fc = L * 4 * C * C, n_wte = (size_t)c->vocab_size * C;
+    if (!kv->w16) {
+        kv->w16 = rlhf_malloc((n_qkv + n_proj + 2 * n_fc + n_wte) * sizeof(uint16_t), e);
+        if (!kv->w16) return rlhf_err_wrap(e, "kvcache: bf16 weights");
+        kv->w16_qkvw = kv->w16;
+        kv->w16_attprojw = kv->w16_qkvw + n_qkv;
+        kv->w16_fcw = kv->w16_attprojw + n_proj;
+        kv->w16_fcprojw = kv->w16_fcw + n_fc;
+        kv->w16_wte = kv->w16_fcprojw + n_fc;
+    }
+    const GPT2Params *p = &kv->m->params;
+    struct { uint16_t *dst; const float *src; size_t n; } parts[] = {
+        {kv->w16_qkvw, p->qkvw, n_qkv}, {kv->w16_attprojw, p->attprojw, n_proj}, {kv->w16_fcw, p->fcw, n_fc},
+        {kv->w16_fcprojw, p->fcprojw, n_fc}, {kv->w16_wte, p->wte, n_wte}};
+    for (size_t k = 0; k < RLHF_ARRAY_LEN(parts); k++) {
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < parts[k].n; i++) parts[k].dst[i] = f32_to_bf16(parts[k].src[i]);
+    }
+    return 0;
+}
+
 int kv_create(KvCache *kv, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e) {
     memset(kv, 0, sizeof *kv);
     const GPT2Config *c = &m->cfg;
@@ -210,7 +304,7 @@ int kv_create(KvCache *kv, const GPT2 *m, int B, int max_prompt, int max_new, Rl
 void kv_free(KvCache *kv) {
     free(kv->k); free(kv->v); free(kv->valid); free(kv->pos); free(kv->act); free(kv->row_of);
     free(kv->last); free(kv->logits); free(kv->x); free(kv->xn); free(kv->qkv); free(kv->atty);
-    free(kv->fch); free(kv->scores);
+    free(kv->fch); free(kv->scores); free(kv->w16);
     memset(kv, 0, sizeof *kv);
 }
 
@@ -246,12 +340,12 @@ static void store_kv(KvCache *kv, int l, int b, int slot0, const float *qkv, int
 static void block_tail(KvCache *kv, int l, int N) {
     const GPT2Params *p = &kv->m->params;
     int C = kv->m->cfg.n_embd;
-    matmul_wt(kv->x, kv->atty, p->attprojw + (size_t)l * C * C, N, C, C, 1.0f);
+    matmul_wt(kv->x, kv->atty, p->attprojw + (size_t)l * C * C, W16(kv, attprojw, (size_t)l * C * C), N, C, C, 1.0f);
     add_bias(kv->x, p->attprojb + (size_t)l * C, N, C);
     layernorm(kv->xn, kv->x, p->ln2w + (size_t)l * C, p->ln2b + (size_t)l * C, N, C);
-    matmul_wt(kv->fch, kv->xn, p->fcw + (size_t)l * 4 * C * C, N, 4 * C, C, 0.0f);
+    matmul_wt(kv->fch, kv->xn, p->fcw + (size_t)l * 4 * C * C, W16(kv, fcw, (size_t)l * 4 * C * C), N, 4 * C, C, 0.0f);
     bias_gelu(kv->fch, p->fcb + (size_t)l * 4 * C, N, 4 * C);
-    matmul_wt(kv->x, kv->fch, p->fcprojw + (size_t)l * C * 4 * C, N, C, 4 * C, 1.0f);
+    matmul_wt(kv->x, kv->fch, p->fcprojw + (size_t)l * C * 4 * C, W16(kv, fcprojw, (size_t)l * C * 4 * C), N, C, 4 * C, 1.0f);
     add_bias(kv->x, p->fcprojb + (size_t)l * C, N, C);
 }
 
@@ -262,7 +356,7 @@ static void lm_head(KvCache *kv, const int *src, int n) {
     int C = kv->m->cfg.n_embd, V = kv->m->cfg.vocab_size;
     for (int i = 0; i < n; i++)
         layernorm(kv->xn + (size_t)i * C, kv->x + (size_t)(src ? src[i] : i) * C, p->lnfw, p->lnfb, 1, C);
-    matmul_wt(kv->logits, kv->xn, p->wte, n, V, C, 0.0f);
+    matmul_wt(kv->logits, kv->xn, p->wte, W16(kv, wte, 0), n, V, C, 0.0f);
 }
 
 /* x[i] = wte[token] + wpe[pos]. */
@@ -305,7 +399,7 @@ int kv_prefill(KvCache *kv, const int *tokens, const uint8_t *mask, int B, int T
     const float scale = 1.0f / sqrtf((float)hs);
     for (int l = 0; l < L; l++) {
         layernorm(kv->xn, kv->x, p->ln1w + (size_t)l * C, p->ln1b + (size_t)l * C, N, C);
-        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, N, 3 * C, C, 0.0f);
+        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, W16(kv, qkvw, (size_t)l * 3 * C * C), N, 3 * C, C, 0.0f);
         add_bias(kv->qkv, p->qkvb + (size_t)l * 3 * C, N, 3 * C);
         for (int b = 0; b < B; b++) store_kv(kv, l, b, 0, kv->qkv + (size_t)b * Tp * 3 * C, Tp);
         /* per (row, head): S = Q K^T (Tp,Tp) by sgemm (single-threaded inside the
@@ -358,6 +452,75 @@ int kv_prefill(KvCache *kv, const int *tokens, const uint8_t *mask, int B, int T
 
 /* ---- one decode step ------------------------------------------------------ */
 
+/* y (hs) = softmax over the attendable slots t < n of (q · K[t] · scale) applied to
+ * V (n, hs); s (n) is scratch. */
+static void attend_one(float *y, const float *q, const float *K, const float *V, const uint8_t *ok, int n, int hs,
+                       float scale, float *s) {
+    float mx = -INFINITY;
+#ifdef __AVX512F__
+    if (hs == 64) {   /* every GPT-2 size: q and one row of y fit in 4 registers each */
+        __m512 q0 = _mm512_loadu_ps(q), q1 = _mm512_loadu_ps(q + 16), q2 = _mm512_loadu_ps(q + 32),
+               q3 = _mm512_loadu_ps(q + 48);
+        for (int t = 0; t < n; t++) {
+            if (!ok[t]) continue;
+            const float *k = K + (size_t)t * 64;
+            __m512 a = _mm512_mul_ps(q0, _mm512_loadu_ps(k));
+            __m512 c = _mm512_mul_ps(q1, _mm512_loadu_ps(k + 16));
+            a = _mm512_fmadd_ps(q2, _mm512_loadu_ps(k + 32), a);
+            c = _mm512_fmadd_ps(q3, _mm512_loadu_ps(k + 48), c);
+            s[t] = _mm512_reduce_add_ps(_mm512_add_ps(a, c)) * scale;
+            mx = fmaxf(mx, s[t]);
+        }
+        float sum = 0.0f;
+        for (int t = 0; t < n; t++) {
+            if (!ok[t]) continue;
+            s[t] = expf(s[t] - mx);
+            sum += s[t];
+        }
+        float inv = 1.0f / sum;
+        __m512 y0 = _mm512_setzero_ps(), y1 = y0, y2 = y0, y3 = y0;
+        for (int t = 0; t < n; t++) {
+            if (!ok[t]) continue;
+            __m512 w = _mm512_set1_ps(s[t] * inv);
+            const float *v = V + (size_t)t * 64;
+            y0 = _mm512_fmadd_ps(w, _mm512_loadu_ps(v), y0);
+            y1 = _mm512_fmadd_ps(w, _mm512_loadu_ps(v + 16), y1);
+            y2 = _mm512_fmadd_ps(w, _mm512_loadu_ps(v + 32), y2);
+            y3 = _mm512_fmadd_ps(w, _mm512_loadu_ps(v + 48), y3);
+        }
+        _mm512_storeu_ps(y, y0);
+        _mm512_storeu_ps(y + 16, y1);
+        _mm512_storeu_ps(y + 32, y2);
+        _mm512_storeu_ps(y + 48, y3);
+        return;
+    }
+#endif
+    for (int t = 0; t < n; t++) {
+        if (!ok[t]) continue;
+        const float *k = K + (size_t)t * hs;
+        float d = 0.0f;
+#pragma omp simd reduction(+ : d)
+        for (int j = 0; j < hs; j++) d += q[j] * k[j];
+        s[t] = d * scale;
+        mx = fmaxf(mx, s[t]);
+    }
+    float sum = 0.0f;
+    for (int t = 0; t < n; t++) {
+        if (!ok[t]) continue;
+        s[t] = expf(s[t] - mx);
+        sum += s[t];
+    }
+    float inv = 1.0f / sum;
+    for (int j = 0; j < hs; j++) y[j] = 0.0f;
+    for (int t = 0; t < n; t++) {
+        if (!ok[t]) continue;
+        float w = s[t] * inv;
+        const float *v = V + (size_t)t * hs;
+#pragma omp simd
+        for (int j = 0; j < hs; j++) y[j] += w * v[j];
+    }
+}
+
 int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
     const GPT2Config *c = &kv->m->cfg;
     const GPT2Params *p = &kv->m->params;
@@ -387,7 +550,7 @@ int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
     int nslots = slot + 1;
     for (int l = 0; l < L; l++) {
         layernorm(kv->xn, kv->x, p->ln1w + (size_t)l * C, p->ln1b + (size_t)l * C, n, C);
-        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, n, 3 * C, C, 0.0f);
+        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, W16(kv, qkvw, (size_t)l * 3 * C * C), n, 3 * C, C, 0.0f);
         add_bias(kv->qkv, p->qkvb + (size_t)l * 3 * C, n, 3 * C);
         for (int i = 0; i < n; i++) store_kv(kv, l, kv->act[i], slot, kv->qkv + (size_t)i * 3 * C, 1);
 #pragma omp parallel for collapse(2) schedule(static)
@@ -397,32 +560,8 @@ int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
                 float *s = kv->scores + (size_t)omp_get_thread_num() * kv->max_prompt * kv->T;
                 const float *q = kv->qkv + (size_t)i * 3 * C + h * hs;
                 const float *K = cache_at(kv, kv->k, l, b, h), *Vh = cache_at(kv, kv->v, l, b, h);
-                const uint8_t *ok = kv->valid + (size_t)b * kv->T;
-                float mx = -INFINITY;
-                for (int t = 0; t < nslots; t++) {
-                    if (!ok[t]) continue;
-                    const float *k = K + (size_t)t * hs;
-                    float d = 0.0f;
-#pragma omp simd reduction(+ : d)
-                    for (int j = 0; j < hs; j++) d += q[j] * k[j];
-                    s[t] = d * scale;
-                    if (s[t] > mx) mx = s[t];
-                }
-                float sum = 0.0f;
-                for (int t = 0; t < nslots; t++) {
-                    if (!ok[t]) continue;
-                    s[t] = expf(s[t] - mx);
-                    sum += s[t];
-                }
-                float inv = 1.0f / sum;
-                float *y = kv->atty + (size_t)i * C + h * hs;
-                for (int j = 0; j < hs; j++) y[j] = 0.0f;
-                for (int t = 0; t < nslots; t++) {
-                    if (!ok[t]) continue;
-                    float w = s[t] * inv;
-                    const float *v = Vh + (size_t)t * hs;
-                    for (int j = 0; j < hs; j++) y[j] += w * v[j];
-                }
+                attend_one(kv->atty + (size_t)i * C + h * hs, q, K, Vh, kv->valid + (size_t)b * kv->T, nslots, hs,
+                           scale, s);
             }
         }
         block_tail(kv, l, n);
