@@ -122,6 +122,21 @@ static int read_series(const char *path, const char *key, double *out, int max) 
     return n;
 }
 
+/* Per-step "loss" of two metrics logs: same count, relative difference ≤ 1e-5. */
+static void compare_losses(const char *m1, const char *m2, int steps, const char *what) {
+    double l1[64], l2[64];
+    int n1 = read_series(m1, "loss", l1, 64), n2 = read_series(m2, "loss", l2, 64);
+    CHECK_MSG(n1 == steps && n2 == steps, "%s: %d and %d loss lines, expected %d", what, n1, n2, steps);
+    double worst = 0;
+    for (int i = 0; i < n1 && i < n2; i++) {
+        double rel = fabs(l1[i] - l2[i]) / fabs(l1[i]);
+        if (rel > worst) worst = rel;
+        CHECK_MSG(rel <= 1e-5, "%s: step %d: loss %.9g (1 rank) vs %.9g (2 ranks), relative %.2g", what, i + 1, l1[i],
+                  l2[i], rel);
+    }
+    fprintf(stderr, "  %s, 2 ranks vs 1: worst relative loss difference %.2g over %d steps\n", what, worst, n1);
+}
+
 static int have_mpirun(void) { return system("command -v mpirun >/dev/null 2>&1") == 0; }
 
 TEST(two_ranks_match_one_rank_with_the_global_batch) {
@@ -157,17 +172,10 @@ TEST(two_ranks_match_one_rank_with_the_global_batch) {
     char m1[300], m2[300];
     snprintf(m1, sizeof m1, "%s.metrics.jsonl", one);
     snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
-    double l1[64], l2[64], v1[8], v2[8], t1[64], t2[64];
-    int n1 = read_series(m1, "loss", l1, 64), n2 = read_series(m2, "loss", l2, 64);
-    CHECK(n1 == 30 && n2 == 30);
-    double worst = 0;
-    for (int i = 0; i < n1 && i < n2; i++) {
-        double rel = fabs(l1[i] - l2[i]) / fabs(l1[i]);
-        if (rel > worst) worst = rel;
-        CHECK_MSG(rel <= 1e-5, "step %d: loss %.9g (1 rank) vs %.9g (2 ranks), relative %.2g", i + 1, l1[i], l2[i],
-                  rel);
-    }
-    fprintf(stderr, "  2 ranks vs 1: worst relative loss difference %.2g over %d steps\n", worst, n1);
+    double l2[64], v1[8], v2[8], t1[64], t2[64];
+    compare_losses(m1, m2, 30, "pretrain");
+    int n2 = read_series(m2, "loss", l2, 64);
+    REQUIRE(n2 == 30);
     CHECK(l2[n2 - 1] < l2[0] - 0.5);   /* and it did learn */
     int k1 = read_series(m1, "val_loss", v1, 8), k2 = read_series(m2, "val_loss", v2, 8);
     CHECK(k1 == 3 && k2 == 3);
@@ -200,11 +208,68 @@ TEST(two_ranks_match_one_rank_with_the_global_batch) {
     gpt2_free(&a); gpt2_free(&b);
 }
 
+/* SFT trains only on Assistant tokens, so the ranks' shares hold different
+ * numbers of trained targets: the loss must be normalised by the global count
+ * (a per-rank mean would weight the tokens of a sparse share more). */
+TEST(two_ranks_match_one_rank_in_sft) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    if (!have_mpirun()) SKIP("mpirun not found (install openmpi-bin to run the MPI equivalence test)");
+    if (!dist_compiled()) SKIP("this build has no MPI support (the Makefile found no `pkg-config ompi-c`)");
+    char init[256], data[256], one[256], two[256], cmd[2048];
+    snprintf(init, sizeof init, "%s/one.ckpt", DIR);
+    REQUIRE(rlhf_file_exists(init));   /* from the pretraining test */
+    snprintf(data, sizeof data, "%s/dialogues.jsonl", DIR);
+    snprintf(one, sizeof one, "%s/sft1.ckpt", DIR);
+    snprintf(two, sizeof two, "%s/sft2.ckpt", DIR);
+    unlink(one); unlink(two);
+    FILE *f = fopen(data, "w");
+    REQUIRE(f);
+    const char *who[] = {"Ana", "Ben", "Cleo"}, *day[] = {"Monday", "Friday"};
+    for (int i = 0; i < 60; i++) {   /* replies of very different lengths */
+        fprintf(f, "{\"chosen\": \"\\n\\nHuman: Can %s book visit %d on %s?\\n\\nAssistant: ", who[i % 3], i, day[i % 2]);
+        for (int r = 0; r <= (i * 7) % 9; r++) fprintf(f, "Yes, at %d am. ", 8 + (i + r) % 4);
+        fprintf(f, "\", \"rejected\": \"\\n\\nHuman: Hi\\n\\nAssistant: No.\"}\n");
+    }
+    fclose(f);
+    const char *common = "--seq 32 --steps 12 --warmup 2 --lr 1e-3 --eval-every 6 --eval-batches 2 --val-frac 0.1 "
+                         "--threads 1";
+    snprintf(cmd, sizeof cmd, "%s sft --init %s --out %s --batch 4 %s %s 2>%s/sft1.err", bin, init, one, common, data,
+             DIR);
+    REQUIRE(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd,
+             "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe --allow-run-as-root -np 2 "
+             "%s sft --init %s --out %s --batch 2 %s %s >%s/sft2.err 2>&1",
+             bin, init, two, common, data, DIR);
+    int rc = system(cmd);
+    if (rc != 0) {
+        snprintf(cmd, sizeof cmd, "tail -20 %s/sft2.err >&2", DIR);
+        (void)system(cmd);
+    }
+    REQUIRE(rc == 0);
+    char m1[300], m2[300];
+    snprintf(m1, sizeof m1, "%s.metrics.jsonl", one);
+    snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
+    compare_losses(m1, m2, 12, "sft");
+    double v1[4], v2[4], t1[16], t2[16];
+    CHECK(read_series(m1, "val_loss", v1, 4) == 2 && read_series(m2, "val_loss", v2, 4) == 2);
+    CHECK_NEAR(v1[1], v2[1], 1e-5 * fabs(v1[1]));
+    /* the masks really do differ between steps (else this is the pretraining test again) */
+    REQUIRE(read_series(m1, "trained_tokens", t1, 16) == 12 && read_series(m2, "trained_tokens", t2, 16) == 12);
+    int varied = 0;
+    for (int i = 0; i < 12; i++) {
+        CHECK(t1[i] == t2[i]);
+        varied |= t1[i] != t1[0];
+    }
+    CHECK(varied && t1[0] < 4 * 32);
+}
+
 int main(void) {
     RUN(without_mpirun_one_rank_and_no_ops);
     RUN(refuses_mpi_launch_when_built_without_mpi);
     RUN(shards_cover_items_evenly);
     RUN(sharded_rows_equal_the_global_batch);
     RUN(two_ranks_match_one_rank_with_the_global_batch);
+    RUN(two_ranks_match_one_rank_in_sft);
     return test_summary();
 }
