@@ -1,0 +1,36 @@
+/* demo.h — `rlhf demo`: the whole story on built-in data, end to end, in
+ * minutes on 2 cores: the clinic example → tokenizer and base model → SFT on a
+ * mixture of reply styles → two-dial judges from simulated reviewers, behind
+ * the robustness fence → best-of-N → PPO within a KL budget → rounds of the
+ * steering loop → the dials and reviewer-shortcut experiments → report.html. */
+#ifndef RLHF_DEMO_H
+#define RLHF_DEMO_H
+
+#include <stdint.h>
+
+#include "util/common.h"
+
+typedef struct DemoOpts {
+    const char *out_dir;
+    int quick;               /* tiny sizes: the test suite's version */
+    int with_hh;             /* add the real HH-RLHF comparisons */
+    const char *hh_dir;
+    const char *shared_dir;  /* ../shared/data, for the alignment tax (optional) */
+    int layers, width;       /* model size (0 = default) */
+    int rounds;              /* steering-loop rounds */
+    uint64_t seed;
+} DemoOpts;
+
+typedef struct DemoSummary {
+    double sft_success, sft_harmful, sft_over;
+    double bon_success, bon_harmful, bon_over;
+    double final_success, final_harmful, final_over;
+    double ppo_success, ppo_harmful, ppo_over;   /* the first PPO run, before the loop */
+    double seconds;
+    char report[1024];
+} DemoSummary;
+
+void demo_defaults(DemoOpts *o);
+int demo_run(const DemoOpts *o, DemoSummary *s, RlhfErr *e);
+
+#endif
