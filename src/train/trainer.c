@@ -138,7 +138,19 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
         return -1;
     }
     /* every rank starts from rank 0's parameters, optimizer and data
-     * position, whatever each loaded (e.g. a checkpoint only rank 0's node had) */
+     * position, whatever each loaded (e.g. a checkpoint only rank 0's node
+     * had), provided its model has the same shape */
+    size_t root_params = m->num_params;
+    dist_bcast(&root_params, sizeof root_params);
+    int differs = root_params != m->num_params;
+    if (dist_any(differs)) {
+        buffers_free(&b);
+        if (!differs)
+            return rlhf_err(e, "%s: another rank built a model of a different size: are the checkpoint and inputs the "
+                               "same on every node?", label);
+        return rlhf_err(e, "%s: this rank built a model of %zu parameters, rank 0 one of %zu: are the checkpoint and "
+                           "inputs the same on every node?", label, m->num_params, root_params);
+    }
     dist_bcast(m->param_mem, m->num_params * sizeof(float));
     dist_bcast(opt->m, opt->n * sizeof(float));
     dist_bcast(opt->v, opt->n * sizeof(float));
