@@ -404,7 +404,7 @@ int kv_prefill(KvCache *kv, const int *tokens, const uint8_t *mask, int B, int T
         for (int b = 0; b < B; b++) store_kv(kv, l, b, 0, kv->qkv + (size_t)b * Tp * 3 * C, Tp);
         /* per (row, head): S = Q K^T (Tp,Tp) by sgemm (single-threaded inside the
          * parallel region), causal + padding mask, softmax, Y = P V. */
-#pragma omp parallel for collapse(2) schedule(dynamic)
+#pragma omp parallel for collapse(2) schedule(dynamic) num_threads(kv->n_threads)
         for (int b = 0; b < B; b++) {
             for (int h = 0; h < NH; h++) {
                 float *S = kv->scores + (size_t)omp_get_thread_num() * kv->max_prompt * kv->T;
@@ -553,7 +553,7 @@ int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
         matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, W16(kv, qkvw, (size_t)l * 3 * C * C), n, 3 * C, C, 0.0f);
         add_bias(kv->qkv, p->qkvb + (size_t)l * 3 * C, n, 3 * C);
         for (int i = 0; i < n; i++) store_kv(kv, l, kv->act[i], slot, kv->qkv + (size_t)i * 3 * C, 1);
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) num_threads(kv->n_threads)
         for (int i = 0; i < n; i++) {
             for (int h = 0; h < NH; h++) {
                 int b = kv->act[i];

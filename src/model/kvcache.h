@@ -45,8 +45,8 @@ typedef struct KvCache {
     float *qkv;          /* (N, 3C) */
     float *atty;         /* (N, C) attention output before the projection */
     float *fch;          /* (N, 4C) MLP hidden */
-    float *scores;       /* (threads, max_prompt · T) attention scores per thread */
-    int n_threads;
+    float *scores;       /* (n_threads, max_prompt · T) attention scores per thread */
+    int n_threads;       /* omp_get_max_threads() at kv_create: attention uses at most these */
     int *last;           /* (B) slot of each row's last real prompt token */
     /* bf16 copies of the matrices (kv_use_bf16), else w16 == NULL */
     uint16_t *w16;
