@@ -5,6 +5,8 @@
 #   make asan       AddressSanitizer + UBSan build in build/asan, runs the suite
 #   make bench      speed benchmark beside PyTorch (writes docs/BENCHMARKS.md)
 #   make test-long  slow tests (real-data, long training)
+#   make cuda       the CUDA backend (needs nvcc; no GPU needed to build)
+#   make judge-report / tax-report   long experiments that rewrite docs/
 # Sources are discovered: every src/*/*.c except src/cli/ goes into librlhf.a;
 # every tests/test_*.c is one test program linked against it.
 
@@ -39,10 +41,10 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test debug asan bench test-long clean
+.PHONY: all test debug asan bench test-long clean cuda judge-report tax-report
 all: rlhf
 rlhf: $(BUILD)/rlhf
-	@if [ "$(MODE)" = release ]; then cp $(BUILD)/rlhf ./rlhf; fi
+	@if [ "$(MODE)" = release ]; then cp $(BUILD)/rlhf ./rlhf.tmp && mv -f ./rlhf.tmp ./rlhf; fi
 
 $(BUILD)/rlhf: $(CLI_OBJ) $(BUILD)/librlhf.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -65,6 +67,14 @@ asan:
 	$(MAKE) MODE=asan test
 bench: rlhf
 	bench/run.sh
+# CUDA backend (compiled only when nvcc exists; see docs/CUDA.md)
+cuda: $(BUILD)/librlhf.a
+	MODE=$(MODE) scripts/build-cuda.sh
+# Long targets: real HH-RLHF judges (docs/JUDGE.md), alignment tax by model size
+judge-report: rlhf
+	scripts/judge-report.sh
+tax-report: rlhf
+	scripts/tax-report.sh
 clean:
 	rm -rf build rlhf
 

@@ -9,16 +9,41 @@
 #include "bench/bench_import.h"
 #include "bench/bench_server.h"
 #include "cli/args.h"
+#include "loop/policy_gen.h"
 #include "cli/commands.h"
 
 #define DEFAULT_DB "sqlite:bench.db"
 
 /* Live model replies for --model. The lead wires the workbench sampler here:
  * fill *fn / *ctx with a BenchReplyFn that samples two replies. */
+/* Live replies: two samples from the policy for the conversation so far. The
+ * PolicyGen lives as long as the server (the server serialises calls). */
+static PolicyGen live_gen;
+
+static int live_reply(void *ctx, const char *conversation, char **reply_a, char **reply_b) {
+    PolicyGen *g = ctx;
+    size_t n = strlen(conversation);
+    char *prompt = malloc(n + 16);
+    if (!prompt) return -1;
+    memcpy(prompt, conversation, n);
+    memcpy(prompt + n, "\n\nAssistant:", 13);
+    const char *ps[2] = {prompt, prompt};
+    char *out[2] = {NULL, NULL};
+    RlhfErr e;
+    int rc = policy_gen_replies(g, ps, 2, out, &e);
+    free(prompt);
+    if (rc) { fprintf(stderr, "rlhf bench: live model: %s\n", e.msg); return -1; }
+    *reply_a = out[0];
+    *reply_b = out[1];
+    return 0;
+}
+
 static int open_live_model(const char *ckpt, BenchReplyFn *fn, void **ctx, RlhfErr *e) {
-    (void)fn; (void)ctx;
-    return rlhf_err(e, "--model %s: live model replies are not wired into the bench yet; serve imported pairs "
-                       "(rlhf bench import) without --model", ckpt);
+    if (policy_gen_open(&live_gen, ckpt, 2, 192, 64, e)) return -1;
+    live_gen.temperature = 1.0f;   /* two different samples of the same policy */
+    *fn = live_reply;
+    *ctx = &live_gen;
+    return 0;
 }
 
 static int fail(const char *sub, const RlhfErr *e) {
