@@ -20,9 +20,15 @@ BLAS_CFLAGS := -I/usr/include/x86_64-linux-gnu/openblas-openmp
 BLAS_LIBS   := -lopenblas
 PQ_CFLAGS := -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 PQ_LIBS   := -lpq
+# OpenMPI for data-parallel training (src/dist); without it a build still runs 1 rank
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+ifneq ($(MPI_LIBS),)
+  MPI_CFLAGS += -DRLHF_MPI
+endif
 
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-BASE    := -std=c11 -D_GNU_SOURCE -fopenmp -Isrc $(BLAS_CFLAGS) $(PKG_CFLAGS) $(PQ_CFLAGS) $(WARN) -MMD -MP
+BASE    := -std=c11 -D_GNU_SOURCE -fopenmp -Isrc $(BLAS_CFLAGS) $(PKG_CFLAGS) $(PQ_CFLAGS) $(MPI_CFLAGS) $(WARN) -MMD -MP
 ifeq ($(MODE),release)
   OPT := -O3 -march=native -fno-math-errno -DNDEBUG -g
 else ifeq ($(MODE),debug)
@@ -32,7 +38,7 @@ else ifeq ($(MODE),asan)
 endif
 CFLAGS  += $(BASE) $(OPT) $(EXTRA_CFLAGS)
 SAN     := -fsanitize=address,undefined
-LDLIBS  := $(BLAS_LIBS) $(PKG_LIBS) $(PQ_LIBS) -lm -fopenmp $(if $(filter asan,$(MODE)),$(SAN))
+LDLIBS  := $(BLAS_LIBS) $(PKG_LIBS) $(PQ_LIBS) $(MPI_LIBS) -lm -fopenmp $(if $(filter asan,$(MODE)),$(SAN))
 
 LIB_SRC := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)

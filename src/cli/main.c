@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "dist/dist.h"
 
 /* Commands not built yet link to this weak stand-in, so the table below can
  * list the whole pipeline while it is being written. */
@@ -59,6 +60,12 @@ static void prefer_passive_openmp(char **argv) {
 
 int main(int argc, char **argv) {
     prefer_passive_openmp(argv);
+    RlhfErr derr;
+    if (dist_init(&argc, &argv, &derr)) { fprintf(stderr, "rlhf: %s\n", derr.msg); return 1; }
+    if (dist_size() > 1 && argc > 1 && strcmp(argv[1], "pretrain") && strcmp(argv[1], "sft")) {
+        fprintf(stderr, "rlhf %s: does not run on several MPI ranks yet (pretrain and sft do)\n", argv[1]);
+        return 2;
+    }
     if (argc < 2) { usage(stderr); return 2; }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
