@@ -33,4 +33,9 @@ if [ -z "${RLHF_TEST_PG:-}" ] && [ -n "$PGBIN" ] && [ "$(id -u)" -eq 0 ] && id p
   fi
 fi
 
+# The CUDA backend must always compile where nvcc exists (no GPU needed to build).
+if command -v nvcc >/dev/null 2>&1; then
+  make cuda >/dev/null || { echo "test.sh: make cuda failed"; exit 1; }
+fi
+
 make -j"$(nproc)" test
