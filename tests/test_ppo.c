@@ -5,6 +5,10 @@
 #include "testlib.h"
 #include "model/gpt2.h"
 #include "ppo/ppo.h"
+#include "ppo/ppo_run.h"
+#include "model/model_file.h"
+#include <sys/stat.h>
+#include <unistd.h>
 #include "tokenizer/bpe_train.h"
 
 static Tokenizer *byte_tokenizer(void) {
@@ -87,8 +91,93 @@ TEST(large_kl_coefficient_holds_policy_near_reference) {
     CHECK(held.last_reward < free_run.last_reward);
 }
 
+/* The planted fence: the train "judge" counts the letter 'a' (a proxy that can
+ * be pushed forever); the test "judge" agrees while 'a' is rare and punishes
+ * replies made mostly of it, as a held-out judge punishes a hacked reply. */
+static double share_a(const char *t) {
+    const char *r = strstr(t, "Say:");
+    r = r ? r + 4 : t;
+    int a = 0, n = 0;
+    for (; *r; r++, n++) a += *r == 'a';
+    return n ? (double)a / n : 0.0;
+}
+static int proxy_fn(void *ctx, const char *const *texts, int n, float *out, RlhfErr *e) {
+    for (int i = 0; i < n; i++) out[i] = (float)share_a(texts[i]);
+    return 0;
+}
+static int true_fn(void *ctx, const char *const *texts, int n, float *out, RlhfErr *e) {
+    for (int i = 0; i < n; i++) {
+        double f = share_a(texts[i]);
+        out[i] = (float)(fmin(f, 0.1) - 3.0 * fmax(0.0, f - 0.1));
+    }
+    return 0;
+}
+
+static void fence_run(float kl_coef, float budget, PpoRunResult *res) {
+    mkdir("build", 0755);
+    mkdir("build/test_ppo", 0755);
+    RlhfErr e;
+    Tokenizer *tok = byte_tokenizer();
+    GPT2Config cfg = {.max_seq_len = 32, .vocab_size = tok_vocab_size(tok), .n_layer = 1, .n_head = 2, .n_embd = 32};
+    GPT2 pol;
+    gpt2_create(&pol, &cfg, 0, &e);
+    gpt2_init_weights(&pol, 3);
+    REQUIRE(model_file_save("build/test_ppo/start.ckpt", &pol, tok, NULL, NULL, NULL, 0, &e) == 0);
+    gpt2_free(&pol);
+    tok_free(tok);
+    const char *prompts[4] = {"Say:", "Say:", "Say:", "Say:"};
+    PpoRunOpts o;
+    ppo_run_defaults(&o);
+    o.policy = "build/test_ppo/start.ckpt";
+    o.out = "build/test_ppo/out.ckpt";
+    unlink("build/test_ppo/out.ckpt.last");
+    o.train_fn = proxy_fn;
+    o.test_fn = true_fn;
+    o.prompts = prompts;
+    o.nprompts = 4;
+    o.ppo.rollout_batch = 32; o.ppo.minibatch = 16; o.ppo.epochs = 2;
+    o.ppo.max_prompt = 8; o.ppo.max_new = 8;
+    o.ppo.lr = 3e-3f; o.ppo.kl_coef = kl_coef; o.ppo.vf_coef = 0.5f; o.ppo.length_penalty = 0;
+    o.ppo.steps = 40;
+    o.kl_budget = budget;
+    o.overopt_gap = 0.3f;
+    o.quiet = 1;
+    o.metrics = "build/test_ppo/metrics.jsonl";
+    REQUIRE(ppo_run(&o, res, &e) == 0);
+}
+
+TEST(fence_catches_overoptimisation_with_a_tiny_kl_coefficient) {
+    PpoRunResult r;
+    fence_run(1e-4f, 0.0f, &r);
+    int n = r.hist.n;
+    REQUIRE(n == 40);
+    float test_max = -1e9f;
+    for (int i = 0; i < n; i++) test_max = fmaxf(test_max, r.hist.test_reward[i]);
+    float train_last = r.hist.st[n - 1].reward, test_last = r.hist.test_reward[n - 1];
+    fprintf(stderr, "  train %.3f -> %.3f, test %.3f -> peak %.3f -> %.3f, flagged at step %ld, kept step %ld\n",
+            r.train0, train_last, r.test0, test_max, test_last, r.overopt_step, r.best_step);
+    CHECK(train_last > r.train0 + 0.3f);                 /* the proxy keeps rising */
+    CHECK(test_last < test_max - 0.2f);                  /* the held-out judge falls back */
+    CHECK(r.overopt == 1 && r.overopt_step > 1);          /* the fence raises the flag */
+    CHECK(r.best_step < n);                               /* kept: best test score, not the last step */
+    CHECK(r.fit_train_a > 0);                             /* train reward rises with sqrt(KL) */
+    ppo_run_result_free(&r);
+}
+
+TEST(kl_budget_stops_the_run) {
+    PpoRunResult r;
+    fence_run(1e-4f, 0.5f, &r);
+    CHECK(r.stopped_by_budget == 1);
+    CHECK(r.hist.n < 40);
+    CHECK(r.hist.st[r.hist.n - 1].sqrt_kl >= 0.5f);
+    for (int i = 0; i + 1 < r.hist.n; i++) CHECK(r.hist.st[i].sqrt_kl < 0.5f);
+    ppo_run_result_free(&r);
+}
+
 int main(void) {
     RUN(converges_to_the_known_optimum);
     RUN(large_kl_coefficient_holds_policy_near_reference);
+    RUN(fence_catches_overoptimisation_with_a_tiny_kl_coefficient);
+    RUN(kl_budget_stops_the_run);
     return test_summary();
 }

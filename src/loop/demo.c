@@ -64,7 +64,7 @@ static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSui
     snprintf(out->name, sizeof out->name, "%s", name);
     PolicyGen g;
     if (policy_gen_open(&g, ckpt, 32, 160, max_new, e)) return -1;
-    g.temperature = 0.7f;
+    g.temperature = 1.0f;   /* the policy's own distribution: what PPO optimises and users get */
     g.seed = 99;
     int rc = policy_gen_audit(&g, s, k, &out->rep, &out->replies, e);
     policy_gen_close(&g);
@@ -354,13 +354,13 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     po.test_rm = &fence.test_rm;
     po.prompts = (const char *const *)prompts;
     po.nprompts = nprompts;
-    po.ppo.steps = quick ? 3 : 40;
+    po.ppo.steps = quick ? 3 : 60;   /* an upper bound: the KL budget usually stops it first */
     po.ppo.rollout_batch = quick ? 8 : 32;
     po.ppo.minibatch = 8;
     po.ppo.max_new = 64;
     po.ppo.max_prompt = 160;
-    po.ppo.lr = 1e-4f;
-    po.ppo.kl_coef = 0.02f;
+    po.ppo.lr = 3e-5f;
+    po.ppo.kl_coef = 0.05f;
     po.kl_budget = (float)sqrt(bon_kl);
     po.resume = 1;
     const char *tax_files[2];

@@ -470,7 +470,7 @@ static int step_eval(Ctx *c, int r, LoopRound *x, LoopResult *res, RlhfErr *e) {
     const char *pol = policy_of(c, r, pbuf, sizeof pbuf);
     PolicyGen g;
     if (policy_gen_open(&g, pol, 32, o->ppo.max_prompt, o->ppo.max_new, e)) return -1;
-    g.temperature = 0.7f;
+    g.temperature = 1.0f;
     g.seed = 99;
     char **replies = NULL;
     if (policy_gen_audit(&g, &c->suite, c->k, &x->audit, &replies, e)) { policy_gen_close(&g); return -1; }

@@ -98,6 +98,8 @@ void ppo_free_prompts(char **prompts, int n) {
 /* PPO's reward callback over a RewardModel: scores prompt + reply transcripts. */
 typedef struct RewardCtx {
     RewardModel *rm;
+    RewardFn fn;          /* used instead of rm when set */
+    void *fn_ctx;
     char **texts;
     int cap;
 } RewardCtx;
@@ -125,6 +127,7 @@ static int reward_cb(void *ctx, const char *const *prompts, const char *const *r
                      RlhfErr *e) {
     RewardCtx *c = ctx;
     if (join_texts(c, prompts, replies, n, e)) return -1;
+    if (c->fn) return c->fn(c->fn_ctx, (const char *const *)c->texts, n, rewards, e);
     return reward_score(c->rm, (const char *const *)c->texts, n, rewards, NULL, NULL, e);
 }
 
@@ -153,7 +156,9 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
     Tokenizer *tok = NULL, *ref_tok = NULL;
     Ppo *p = NULL;
     MetricsLog log = {0};
-    RewardCtx train_ctx = {.rm = o->train_rm}, test_ctx = {.rm = o->test_rm};
+    RewardCtx train_ctx = {.rm = o->train_rm, .fn = o->train_fn, .fn_ctx = o->train_fn_ctx};
+    RewardCtx test_ctx = {.rm = o->test_rm, .fn = o->test_fn, .fn_ctx = o->test_fn_ctx};
+    const int have_test = o->test_rm || o->test_fn;
     TokenData tax[PPO_MAX_TAX_SETS];
     for (int i = 0; i < PPO_MAX_TAX_SETS; i++) token_data_init(&tax[i]);
     char last_path[1024], mpath[1024];
@@ -161,7 +166,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
     char *json = NULL;
     float *test_r = NULL;
     int rc = -1;
-    if (!o->policy || !o->out || !o->train_rm || o->nprompts < 1)
+    if (!o->policy || !o->out || (!o->train_rm && !o->train_fn) || o->nprompts < 1)
         return rlhf_err(e, "ppo: need a policy, an output path, a train judge and prompts");
     snprintf(last_path, sizeof last_path, "%s.last", o->out);
     snprintf(mpath, sizeof mpath, "%s.metrics.jsonl", o->out);
@@ -222,7 +227,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
             goto done;
         }
         float test = NAN;
-        if (o->test_rm) {
+        if (have_test) {
             const char *replies[1024];
             for (int b = 0; b < B && b < 1024; b++) replies[b] = ppo_reply(p, b);
             if (reward_cb(&test_ctx, batch, replies, B, test_r, e)) { free(perm); goto done; }
@@ -234,7 +239,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         if (res->hist.n == 1) { res->train0 = st.reward; res->test0 = test; }
         ppo_log_stats(&log, &st);
         /* the fence: both judges against the risk budget */
-        float gap = o->test_rm ? (st.reward - res->train0) - (test - res->test0) : NAN;
+        float gap = have_test ? (st.reward - res->train0) - (test - res->test0) : NAN;
         JsonBuf *j = metrics_begin(&log, "fence");
         jb_kv_int(j, "step", st.step);
         jb_kv_num(j, "sqrt_kl", st.sqrt_kl);
@@ -242,14 +247,14 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         jb_kv_num(j, "test_reward", test);
         jb_kv_num(j, "gap", gap);
         metrics_end(&log);
-        if (o->test_rm && !res->overopt && res->hist.n >= 3) {
+        if (have_test && !res->overopt && res->hist.n >= 3) {
             /* smoothed over three steps so one noisy batch does not raise the flag */
             double g = 0;
             for (int k = res->hist.n - 3; k < res->hist.n; k++)
                 g += (res->hist.st[k].reward - res->train0) - (res->hist.test_reward[k] - res->test0);
             if (g / 3 > o->overopt_gap) { res->overopt = 1; res->overopt_step = st.step; }
         }
-        float score = o->test_rm ? test : st.reward;
+        float score = have_test ? test : st.reward;
         if (score > res->best_score) {
             res->best_score = score;
             res->best_step = st.step;
@@ -259,7 +264,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         if ((o->ckpt_every > 0 && st.step % o->ckpt_every == 0) || st.step == o->ppo.steps || stop_budget)
             if (save_policy(last_path, &pol, tok, p, 1, e)) { free(perm); goto done; }
         snprintf(status, sizeof status, "reward %.3f%s%.3f sqrtKL %.3f len %.1f", st.reward,
-                 o->test_rm ? " test " : "", o->test_rm ? test : 0.0f, st.sqrt_kl, st.length);
+                 have_test ? " test " : "", have_test ? test : 0.0f, st.sqrt_kl, st.length);
         progress_update(&pg, st.step, (double)(st.step - start) * B, status);
         if (stop_budget) {
             res->stopped_by_budget = 1;
@@ -286,7 +291,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
             if (svg_linear_fit(x, y, n, 0, &a, &b, &r2) >= 2) {
                 res->fit_train_a = (float)b; res->fit_train_b = (float)a; res->fit_train_r2 = (float)r2;
             }
-            if (o->test_rm && svg_linear_fit(x, z, n, 0, &a, &b, &r2) >= 2) {
+            if (have_test && svg_linear_fit(x, z, n, 0, &a, &b, &r2) >= 2) {
                 res->fit_test_a = (float)b; res->fit_test_b = (float)a; res->fit_test_r2 = (float)r2;
             }
         }
@@ -326,7 +331,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         Report *rep = report_new("PPO run", e);
         if (!rep) goto done;
         report_subtitle(rep, o->out);
-        ppo_report_section(rep, "PPO against the judge", res, o->test_rm != NULL);
+        ppo_report_section(rep, "PPO against the judge", res, have_test);
         if (o->ntax > 0) {
             const char *hdr[] = {"general text", "LM loss before", "LM loss after", "change"};
             report_table_begin(rep, "Alignment tax: held-out language-model loss", hdr, 4);

@@ -21,6 +21,10 @@ typedef struct PpoRunOpts {
     const char *out;             /* best policy (by test judge, else train judge); <out>.last for resume */
     RewardModel *train_rm;       /* the reward PPO optimises */
     RewardModel *test_rm;        /* the fence's held-out judge(s), or NULL */
+    /* Or any reward as a callback over prompt+reply transcripts (tests use
+     * planted rewards); when set they replace train_rm / test_rm. */
+    RewardFn train_fn, test_fn;
+    void *train_fn_ctx, *test_fn_ctx;
     const char *const *prompts;
     int nprompts;
     PpoConfig ppo;
