@@ -149,6 +149,10 @@ TEST(bad_input_is_rejected_and_changes_nothing) {
         {"{\"task_id\": 999999, \"choice\": \"a\", \"strength\": 2, \"idempotency_key\": \"key-bad-0010\"}", 404, "no such task"},
         {"{\"task_id\": -3, \"choice\": \"a\", \"strength\": 2, \"idempotency_key\": \"key-bad-0011\"}", 400, "field 'task_id'"},
         {"{\"task_id\": 1e300, \"choice\": \"a\", \"strength\": 2, \"idempotency_key\": \"key-bad-0012\"}", 400, "field 'task_id'"},
+        /* beyond long long: the range is checked before the integer cast (found by tests/fuzz/fuzz_http.c under UBSan) */
+        {"{\"task_id\": -1e999, \"choice\": \"a\", \"strength\": 2, \"idempotency_key\": \"key-bad-0015\"}", 400, "field 'task_id'"},
+        {"{\"task_id\": 1, \"choice\": \"a\", \"strength\": 2, \"elapsed_ms\": 1.2e31, \"idempotency_key\": \"key-bad-0016\"}", 400, "field 'elapsed_ms'"},
+        {"{\"task_id\": 1, \"choice\": \"a\", \"strength\": 1e999, \"idempotency_key\": \"key-bad-0017\"}", 400, "field 'strength'"},
     };
     for (size_t i = 0; i < RLHF_ARRAY_LEN(cases); i++) {
         HttpResp r;

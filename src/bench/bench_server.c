@@ -483,7 +483,9 @@ static const char *unknown_key(const JsonValue *o, const char *const *allowed) {
 static int get_int(const JsonValue *o, const char *key, long long lo, long long hi, long long *out) {
     const JsonValue *v = json_get(o, key);
     if (!v) return 1;
-    if (v->type != JSON_NUMBER || v->number != (double)(long long)v->number || v->number < (double)lo || v->number > (double)hi)
+    /* range first: casting a double beyond long long (1e300) is undefined behaviour */
+    if (v->type != JSON_NUMBER || !(v->number >= (double)lo && v->number <= (double)hi) ||
+        v->number != (double)(long long)v->number)
         return -1;
     *out = (long long)v->number;
     return 0;
