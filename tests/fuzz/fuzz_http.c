@@ -31,6 +31,7 @@
  * Build and run: scripts/fuzz.sh http. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -62,6 +63,9 @@ static char g_dir[64], g_url[128];
 static long long g_uid[NWHO];
 static char g_token[NWHO][65], g_csrf[NWHO][65];
 static unsigned long g_execs;
+static int g_verbose;               /* FUZZ_HTTP_VERBOSE=1: print each request line and answer */
+static int g_conn = -1;             /* the kept-alive connection of well-formed requests */
+static unsigned long g_retries;    /* requests resent because a reused connection had closed */
 static char *g_req;          /* the request being sent, for failure reports */
 static size_t g_reqlen, g_reqcap;
 #define NTASKS_HELPFUL 40
@@ -112,6 +116,7 @@ static void add_tasks(void) {
 }
 
 static void cleanup(void) {
+    fprintf(stderr, "fuzz_http: %lu inputs, %lu resent on a fresh connection\n", g_execs, g_retries);
     if (g_srv) bench_server_stop(g_srv);
     g_srv = NULL;
     if (g_db) bench_db_close(g_db);
@@ -125,6 +130,7 @@ static void cleanup(void) {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     signal(SIGPIPE, SIG_IGN);
+    g_verbose = getenv("FUZZ_HTTP_VERBOSE") != NULL;
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";   /* tmpfs: no fsync cost */
     snprintf(g_dir, sizeof g_dir, "%s/rlhf_fuzz_http_XXXXXX", base);
     if (!mkdtemp(g_dir)) { perror("mkdtemp"); abort(); }
@@ -208,9 +214,7 @@ typedef struct Resp {
     char ctype[128];
 } Resp;
 
-/* Sends g_req on a fresh connection and reads until the server closes it. */
-static void exchange(Resp *r, int raw) {
-    memset(r, 0, sizeof *r);
+static int connect_server(int raw) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) { perror("socket"); abort(); }
     /* a raw request may promise more body than it sends: then the server waits for it */
@@ -219,23 +223,26 @@ static void exchange(Resp *r, int raw) {
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) { perror("connect"); abort(); }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) { perror("fuzz_http: connect"); abort(); }
+    return fd;
+}
+
+/* Sends g_req and reads one response: up to its Content-Length, or to the
+ * close. Returns errno of a failed read (0 if none). */
+static int send_recv(int fd, Resp *r) {
     for (size_t off = 0; off < g_reqlen;) {
         ssize_t w = send(fd, g_req + off, g_reqlen - off, MSG_NOSIGNAL);
         if (w <= 0) break;   /* the server may answer early (413) and close */
         off += (size_t)w;
     }
-    /* no shutdown(SHUT_WR): libmicrohttpd keeps half-closed connections in CLOSE-WAIT until its timeout */
-    size_t cap = 1 << 16;
+    size_t cap = 1 << 16, want = (size_t)-1;
     r->buf = malloc(cap);
-    /* Read one response: up to its Content-Length, or to the close. (A raw
-     * request may ask for keep-alive, and the server rightly keeps the
-     * connection open after answering.) */
-    size_t want = (size_t)-1;
+    r->len = 0;
+    int err = 0;
     for (;;) {
         if (cap - r->len < 4096) { cap *= 2; r->buf = realloc(r->buf, cap); }
         ssize_t n = recv(fd, r->buf + r->len, cap - r->len - 1, 0);
-        if (n <= 0) break;
+        if (n <= 0) { err = n < 0 ? errno : 0; break; }
         r->len += (size_t)n;
         r->buf[r->len] = 0;
         if (want == (size_t)-1) {
@@ -247,11 +254,34 @@ static void exchange(Resp *r, int raw) {
         }
         if (r->len >= want) break;
     }
-    close(fd);
     if (r->len > want) r->len = want;   /* a pipelined second answer is not this request's */
     r->buf[r->len] = 0;
+    return err;
+}
+
+/* Well-formed requests share one keep-alive connection (thousands of fresh
+ * loopback connections a second run into TIME_WAIT reuse, which resets some);
+ * raw ones get a fresh connection each, since they may leave it in any state. */
+static void exchange(Resp *r, int raw) {
+    memset(r, 0, sizeof *r);
+    int err = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int reused = !raw && g_conn >= 0;
+        int fd = raw ? connect_server(1) : reused ? g_conn : (g_conn = connect_server(0));
+        err = send_recv(fd, r);
+        if (raw) { close(fd); break; }
+        const char *sep = strstr(r->buf, "\r\n\r\n");
+        const char *cc = strcasestr(r->buf, "\r\nConnection: close");
+        if (r->len == 0 || !sep || (cc && cc < sep)) { close(g_conn); g_conn = -1; }
+        if (r->len == 0 && reused) { free(r->buf); r->buf = NULL; g_retries++; continue; }
+        break;
+    }
+    if (!r->buf) { r->buf = calloc(1, 1); }
     char *sep = strstr(r->buf, "\r\n\r\n");
-    if (r->len < 12 || strncmp(r->buf, "HTTP/1.", 7) || !sep) return;
+    if (r->len < 12 || strncmp(r->buf, "HTTP/1.", 7) || !sep) {
+        if (!raw) fprintf(stderr, "fuzz_http: %zu bytes of answer, read error: %s\n", r->len, err ? strerror(err) : "none (closed)");
+        return;
+    }
     r->status = atoi(r->buf + 9);
     r->body = sep + 4;
     const char *ct = strcasestr(r->buf, "\r\nContent-Type:");
@@ -346,13 +376,13 @@ static int build_request(const uint8_t *data, size_t size, int *route_out, int *
         if (route == R_LOGIN) {
             char pre[80];
             int k = snprintf(pre, sizeof pre, "name=%s&", user_names[who]);
-            req_printf("Content-Length: %zu\r\nConnection: close\r\n\r\n%s", (size_t)k + n, pre);
+            req_printf("Content-Length: %zu\r\n\r\n%s", (size_t)k + n, pre);
             req_add(p, n);
         } else if (has_body) {
-            req_printf("Content-Length: %zu\r\nConnection: close\r\n\r\n", n);
+            req_printf("Content-Length: %zu\r\n\r\n", n);
             req_add(p, n);
         } else {
-            req_printf("Connection: close\r\n\r\n");
+            req_printf("\r\n");
         }
     }
     *route_out = route; *who_out = who; *creds_out = creds; *post_out = post; *raw_out = raw; *foreign_out = foreign;
@@ -422,6 +452,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Resp r;
     exchange(&r, raw);
     size_t n = size - 2 > MAX_PAYLOAD ? MAX_PAYLOAD : size - 2;
+    if (g_verbose)
+        fprintf(stderr, "fuzz_http: %.*s -> %d %s %.200s\n", (int)strcspn(g_req, "\r"), g_req, r.status, r.ctype,
+                r.body ? r.body : "");
     check_response(&r, route, who, creds, post, raw, foreign, data + 2, n);
     free(r.buf);
     /* a raw or path-fuzzed POST may have signed a shared session out: renew them */
