@@ -87,7 +87,7 @@ for n in "${NAMES[@]}"; do
     failed=1
     grep -E 'ERROR|property failed|runtime error|SUMMARY' "$log" | head -5 | sed 's/^/    /'
   fi
-  ROWS+=("$(printf '| %-7s | %5ss | %10s | %7s | %5s / %-6s | %6s | %5s | %s |' "$n" "$SECONDS_PER" "$execs" "$eps" "$cov" "$total" "$ft" "$corp" "$status")")
+  ROWS+=("$(printf '| %-7s | %4ss | %10s | %7s | %5s / %-6s | %8s | %6s | %s |' "$n" "$SECONDS_PER" "$execs" "$eps" "$cov" "$total" "$ft" "$corp" "$status")")
 done
 
 echo
