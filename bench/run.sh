@@ -17,16 +17,27 @@ for c in "${cases[@]}"; do
   cfg=${c%-*}; task=${c#*-}
   steps=$STEPS; [ "$cfg" = M ] && [ "$task" = sample ] && steps=2
   echo "bench: $cfg $task (rlhf.c)" >&2
-  ./rlhf speed --config "$cfg" --task "$task" --threads "$THREADS" --steps "$steps" >> "$out"
+  OMP_WAIT_POLICY=active ./rlhf speed --config "$cfg" --task "$task" --threads "$THREADS" --steps "$steps" >> "$out"
+  if [ "$task" = sample ]; then
+    OMP_WAIT_POLICY=active ./rlhf speed --config "$cfg" --task sample --bf16 --threads "$THREADS" --steps "$steps" >> "$out"
+  fi
   echo "bench: $cfg $task (PyTorch)" >&2
-  OMP_NUM_THREADS=$THREADS $PY bench/torch_peer.py --config "$cfg" --task "$task" --threads "$THREADS" --steps "$steps" >> "$out"
+  OMP_WAIT_POLICY=active OMP_NUM_THREADS=$THREADS $PY bench/torch_peer.py --config "$cfg" --task "$task" --threads "$THREADS" --steps "$steps" >> "$out"
 done
+if [ -f ../shared/data/gpt2-bpe/encoder.json ]; then
+  echo "bench: tokenizer encoding speed (GPT-2 vocabulary, HH-RLHF files)" >&2
+  ./rlhf tokenizer speed --gpt2 ../shared/data/gpt2-bpe ../shared/data/hh-rlhf/*/test.jsonl.gz > build/bench-tok.json || true
+fi
 $PY - "$out" <<'PYEOF'
 import json, sys, re, platform, subprocess
 rows = [json.loads(l) for l in open(sys.argv[1])]
 by = {}
 for r in rows:
     by.setdefault((r["config"], r["task"]), {})[r["impl"]] = r
+# bf16 decode rows are compared with the same PyTorch (fp32) row
+for (cfg, task), d in list(by.items()):
+    if "rlhf.c bf16" in d and "pytorch" in d:
+        by[(cfg, task + " (bf16 weights)")] = {"rlhf.c": d.pop("rlhf.c bf16"), "pytorch": d["pytorch"]}
 bars = {("S","train"):2.0, ("M","train"):1.5, ("S","sample"):3.0, ("M","sample"):3.0, ("S","judge"):2.0}
 cpu = subprocess.run(["sh","-c","lscpu | sed -n 's/^Model name: *//p'"],capture_output=True,text=True).stdout.strip()
 lines = ["| config | task | rlhf.c tokens/s | PyTorch tokens/s | ratio | bar | rlhf.c MFU | rlhf.c peak RSS MB | PyTorch peak RSS MB |",
@@ -35,13 +46,18 @@ for (cfg, task), d in by.items():
     a, b = d.get("rlhf.c"), d.get("pytorch")
     if not a or not b: continue
     ratio = a["tokens_per_s"] / b["tokens_per_s"]
-    bar = bars.get((cfg, task))
+    bar = bars.get((cfg, task.split(" ")[0]))
     ok = "" if bar is None else (" ✅" if ratio >= bar else " ❌")
     lines.append(f"| {cfg} | {task} | {a['tokens_per_s']:.0f} | {b['tokens_per_s']:.0f} | {ratio:.2f}×{ok} | "
                  f"{'' if bar is None else f'≥{bar}×'} | {100*a['mfu']:.1f}% | {a['peak_rss_mb']:.0f} | {b['peak_rss_mb']:.0f} |")
 torchv = next((r.get("torch") for r in rows if r["impl"]=="pytorch"), "?")
 lines.append("")
 lines.append(f"CPU: {cpu}; threads: {rows[0]['threads']}; PyTorch {torchv}. Raw lines: build/bench.jsonl.")
+try:
+    tok = json.load(open("build/bench-tok.json"))
+    lines.append(f"Tokenizer (GPT-2 vocabulary) encoding the HH-RLHF test files: {tok.get('tokens_per_s', 0):,.0f} tokens/s.")
+except Exception:
+    pass
 table = "\n".join(lines)
 print(table)
 path = "docs/BENCHMARKS.md"
