@@ -74,6 +74,9 @@ for n in "${NAMES[@]}"; do
   "$B/fuzz_$n" -max_total_time="$SECONDS_PER" -print_final_stats=1 -timeout=20 -rss_limit_mb=3072 -max_len=16384 \
     -artifact_prefix="$art/" "${dict[@]}" ${FUZZ_ARGS:-} "$corpus" $( [ -d "$seeds" ] && echo "$seeds" ) >"$log" 2>&1 || rc=$?
   after=$(ls "$art" | wc -l)
+  # the HTTP harness removes its database at exit, but not when a finding aborts it
+  stale=$(sed -n 's|^fuzz_http: server on .*, db sqlite:\(.*\)/bench.db$|\1|p' "$log" | head -1)
+  case "$stale" in */rlhf_fuzz_http_*) rm -rf "$stale" ;; esac
   total=$(grep -m1 -o 'Loaded 1 modules *([0-9]* inline 8-bit counters)' "$log" | grep -o '[0-9]\+ inline' | grep -o '[0-9]\+' || echo "?")
   last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
   cov=$(echo "$last" | grep -o 'cov: [0-9]*' | grep -o '[0-9]*' || echo "?")
