@@ -7,6 +7,7 @@
 #   make test-long  slow tests (real-data, long training)
 #   make cuda       the CUDA backend (needs nvcc; no GPU needed to build)
 #   make judge-report / tax-report   long experiments that rewrite docs/
+#   make fuzz       libFuzzer+ASan+UBSan: bench HTTP handlers, import parsers, JSON (FUZZ_SECONDS=60 each)
 # Sources are discovered: every src/*/*.c except src/cli/ goes into librlhf.a;
 # every tests/test_*.c is one test program linked against it.
 
@@ -47,7 +48,7 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test debug asan bench test-long clean cuda judge-report tax-report
+.PHONY: all test debug asan bench test-long clean cuda judge-report tax-report fuzz
 all: rlhf
 rlhf: $(BUILD)/rlhf
 	@if [ "$(MODE)" = release ]; then cp $(BUILD)/rlhf ./rlhf.tmp && mv -f ./rlhf.tmp ./rlhf; fi
@@ -81,6 +82,9 @@ judge-report: rlhf
 	scripts/judge-report.sh
 tax-report: rlhf
 	scripts/tax-report.sh
+# libFuzzer + ASan + UBSan on the bench's HTTP handlers, the import parsers and JSON
+fuzz:
+	scripts/fuzz.sh
 clean:
 	rm -rf build rlhf
 

@@ -22,6 +22,7 @@
 #   postgresql             a local server for the bench's PostgreSQL tests (tests only)
 #   chromium               headless browser for the bench's end-to-end test and
 #                          the report screenshot (tests only)
+#   clang                  libFuzzer for `make fuzz` (tests only)
 #   nodejs npm             run playwright-core (from npm) to drive chromium (tests only;
 #                          skipped when a node is already on PATH)
 #   --bench: python3-torch python3-numpy (peer implementation, fixtures only;
@@ -30,7 +31,7 @@ set -euo pipefail
 
 core=(build-essential pkg-config libopenblas-openmp-dev libpcre2-dev zlib1g-dev
       libsqlite3-dev libmicrohttpd-dev libpq-dev libopenmpi-dev openmpi-bin
-      postgresql chromium)
+      postgresql chromium clang)
 command -v node >/dev/null 2>&1 || core+=(nodejs npm)
 bench=(python3-torch python3-numpy)
 

@@ -393,7 +393,7 @@ void jb_str(JsonBuf *b, const char *s) { jb_strn(b, s ? s : "", s ? strlen(s) : 
 
 void jb_num(JsonBuf *b, double x) {
     if (!isfinite(x)) { jb_raw(b, "null"); return; }
-    if (x == (double)(long long)x && fabs(x) < 1e15) jb_printf(b, "%lld", (long long)x);
+    if (fabs(x) < 1e15 && x == (double)(long long)x) jb_printf(b, "%lld", (long long)x);   /* range first: the cast is UB beyond 2^63 */
     else jb_printf(b, "%.9g", x);
 }
 
