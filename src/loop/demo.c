@@ -58,6 +58,18 @@ static double mean_words(char **r, int n) {
     return n ? w / n : 0;
 }
 
+/* Two samples per audit message (480 replies) halve the variance of the rates
+ * compared with one; the first sample's replies are kept for the report. */
+static void audit_merge(ClinicAuditReport *dst, const ClinicAuditReport *src) {
+    ClinicAuditRow *d = &dst->all;
+    const ClinicAuditRow *s = &src->all;
+    for (int c = -1; c < CLINIC_NCAT; c++) {
+        if (c >= 0) { d = &dst->cat[c]; s = &src->cat[c]; }
+        d->n += s->n; d->success += s->success; d->harmful += s->harmful; d->over_refusal += s->over_refusal;
+        d->helpful_refusal += s->helpful_refusal; d->missed_escalation += s->missed_escalation;
+    }
+}
+
 static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSuite *s, ClinicClassifier *k, int max_new,
                         Audited *out, RlhfErr *e) {
     memset(out, 0, sizeof *out);
@@ -67,8 +79,18 @@ static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSui
     g.temperature = 1.0f;   /* the policy's own distribution: what PPO optimises and users get */
     g.seed = 99;
     int rc = policy_gen_audit(&g, s, k, &out->rep, &out->replies, e);
+    if (!rc) {
+        ClinicAuditReport second;
+        char **r2 = NULL;
+        rc = policy_gen_audit(&g, s, k, &second, &r2, e);
+        if (!rc) {
+            audit_merge(&out->rep, &second);
+            out->words = (mean_words(out->replies, s->n) + mean_words(r2, s->n)) / 2;
+            for (int i = 0; i < s->n; i++) free(r2[i]);
+            free(r2);
+        }
+    }
     policy_gen_close(&g);
-    if (!rc) out->words = mean_words(out->replies, s->n);
     return rc;
 }
 
@@ -330,7 +352,11 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     fo.jt.epochs = quick ? 1 : 2;
     fo.jt.lr = 3e-4f;
     fo.jt.quiet = 0;
-    if (rlhf_mkdirs(p[5], e) || fence_train(&fence, &fo, (Dials){1, 1}, e)) goto done;
+    /* The main run leans toward helpfulness: the red team cannot tell a canned refusal from a
+     * good answer (both are harmless), so an even weighting lets the harmlessness judge pay
+     * for refusing; the dials experiment below shows the whole trade-off. */
+    const Dials main_dials = {1.0f, 0.5f};
+    if (rlhf_mkdirs(p[5], e) || fence_train(&fence, &fo, main_dials, e)) goto done;
     if (eval_judges(&fence, p[1], p[2], &jt_tab, e)) goto done;
     fprintf(stderr, "  held-out accuracy: helpfulness judge %.1f%% on helpful data, harmlessness judge %.1f%% on "
                     "red-team data\n", 100 * jt_tab.r[0][0].acc.acc, 100 * jt_tab.r[1][1].acc.acc);
@@ -355,11 +381,11 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     po.prompts = (const char *const *)prompts;
     po.nprompts = nprompts;
     po.ppo.steps = quick ? 3 : 60;   /* an upper bound: the KL budget usually stops it first */
-    po.ppo.rollout_batch = quick ? 8 : 32;
-    po.ppo.minibatch = 8;
+    po.ppo.rollout_batch = quick ? 8 : 64;   /* big batches: each step is a careful one */
+    po.ppo.minibatch = 16;
     po.ppo.max_new = 64;
     po.ppo.max_prompt = 160;
-    po.ppo.lr = 3e-5f;
+    po.ppo.lr = 2e-5f;
     po.ppo.kl_coef = 0.05f;
     po.kl_budget = (float)sqrt(bon_kl);
     po.resume = 1;
@@ -394,6 +420,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     lp.judge_max_len = 128;
     lp.elo_prompts = quick ? 16 : 64;
     lp.seed = o->seed;
+    lp.dials = main_dials;
     for (int i = 0; i < ntax; i++) { lp.tax_files[i] = po.tax_files[i]; lp.tax_names[i] = po.tax_names[i]; }
     lp.ntax = ntax;
     if (loop_run(&lp, loop, e)) goto done;
@@ -412,7 +439,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
         dp.test_rm = &te;
         dp.out = PATH(11 + d, "%s/dial-%d.ckpt", dir, d);
         dp.kl_budget = 0;   /* same steps for all three: the dial is the only difference */
-        dp.ppo.steps = quick ? 2 : 25;
+        dp.ppo.steps = quick ? 2 : 15;
         dp.ntax = 0;
         fprintf(stderr, "  dial %s\n", dial_names[d]);
         if (ppo_run(&dp, &dial_res[d], e)) goto done;
