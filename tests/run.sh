@@ -20,6 +20,7 @@ for t in "$@"; do
   passed=$((passed+p)); failed=$((failed+f)); skipped=$((skipped+s))
   echo "== $name: $p passed, $f failed, $s skipped (${secs}s)"
   grep -E '^  (FAIL|SKIP)' "$tmp/err" | head -40
+  [ "$f" -gt 0 ] && { echo "   --- last lines of its output:"; tail -15 "$tmp/err" | sed 's/^/   /'; }
   [ "$f" -gt 0 ] && broken+=("$name")
   [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { echo "   exit code $rc"; failed=$((failed+1)); broken+=("$name"); }
 done

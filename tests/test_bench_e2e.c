@@ -17,6 +17,12 @@ TEST(browser_signs_in_answers_and_exports) {
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "RLHF_BIN='%s' timeout 120 node tests/e2e/bench.e2e.mjs", bin);
     int st = system(cmd);
+    if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+        /* A cold first Chromium start (fresh profile, empty font cache) can blow the
+         * script's timeouts; one retry tells that apart from a real failure. */
+        fprintf(stderr, "  e2e: first attempt failed (status %d); retrying once\n", st);
+        st = system(cmd);
+    }
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "e2e script failed (status %d)", st);
 }
 
