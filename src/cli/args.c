@@ -85,3 +85,14 @@ int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int arg
     if (positional) { *positional = pos; *npositional = npos; }
     return -1;
 }
+
+int args_split_list(const char *s, const char **out, int max, char **owned) {
+    *owned = NULL;
+    if (!s) return 0;
+    char *copy = strdup(s);
+    if (!copy) return 0;
+    *owned = copy;
+    int n = 0;
+    for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) out[n++] = t;
+    return n;
+}

@@ -27,5 +27,8 @@ typedef struct ArgSpec {
 int args_parse(const char *cmd, const char *usage, const ArgSpec *specs, int argc, char **argv,
                char ***positional, int *npositional);
 void args_print_help(const char *cmd, const char *usage, const ArgSpec *specs);
+/* Splits a comma-separated option value ("a.jsonl,b.jsonl") into at most max
+ * items pointing into *owned (a copy the caller frees). Returns the count. */
+int args_split_list(const char *s, const char **out, int max, char **owned);
 
 #endif

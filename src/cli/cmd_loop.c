@@ -8,15 +8,6 @@
 #include "cli/commands.h"
 #include "loop/loop.h"
 
-static int split_list(const char *s, const char **out, int max, char **owned) {
-    if (!s) return 0;
-    char *copy = strdup(s);
-    *owned = copy;
-    int n = 0;
-    for (char *t = strtok(copy, ","); t && n < max; t = strtok(NULL, ",")) out[n++] = t;
-    return n;
-}
-
 static int parse_shortcuts(const char *s, ClinicReviewer *rv, double w) {
     if (!s) return 0;
     char buf[128];
@@ -83,9 +74,9 @@ int cmd_loop(int argc, char **argv) {
     o.seed = (uint64_t)seed;
     if (threads > 0) omp_set_num_threads(threads);
     char *h1 = NULL, *h2 = NULL, *h3 = NULL;
-    o.nhelp = split_list(help, o.help_files, LOOP_MAX_FILES, &h1);
-    o.nharm = split_list(harm, o.harm_files, LOOP_MAX_FILES, &h2);
-    o.ntax = split_list(tax, o.tax_files, PPO_MAX_TAX_SETS, &h3);
+    o.nhelp = args_split_list(help, o.help_files, LOOP_MAX_FILES, &h1);
+    o.nharm = args_split_list(harm, o.harm_files, LOOP_MAX_FILES, &h2);
+    o.ntax = args_split_list(tax, o.tax_files, PPO_MAX_TAX_SETS, &h3);
     for (int i = 0; i < o.ntax; i++) {
         const char *s = strrchr(o.tax_files[i], '/');
         o.tax_names[i] = s ? s + 1 : o.tax_files[i];

@@ -15,15 +15,6 @@
 
 /* Collects repeated options "--help-data A --help-data B" is not supported by
  * args.h, so file lists are comma-separated. */
-static int split_list(const char *s, const char **out, int max, char **owned) {
-    if (!s) return 0;
-    char *copy = strdup(s);
-    *owned = copy;
-    int n = 0;
-    for (char *tok = strtok(copy, ","); tok && n < max; tok = strtok(NULL, ",")) out[n++] = tok;
-    return n;
-}
-
 int cmd_ppo(int argc, char **argv) {
     PpoRunOpts o;
     ppo_run_defaults(&o);
@@ -102,7 +93,7 @@ int cmd_ppo(int argc, char **argv) {
     o.prompts = (const char *const *)prompts;
     o.nprompts = nprompts;
     char *tax_owned = NULL;
-    o.ntax = split_list(tax, o.tax_files, PPO_MAX_TAX_SETS, &tax_owned);
+    o.ntax = args_split_list(tax, o.tax_files, PPO_MAX_TAX_SETS, &tax_owned);
     for (int i = 0; i < o.ntax; i++) {
         if (!rlhf_file_exists(o.tax_files[i])) {   /* fail before any judge is trained */
             fprintf(stderr, "rlhf ppo: --tax: %s: no such file\n", o.tax_files[i]);
@@ -123,8 +114,8 @@ int cmd_ppo(int argc, char **argv) {
     if (fence) {
         FenceOpts fo = {.base = fence_base, .out_dir = fence_dir};
         const char *hf[MAX_FILES], *rf[MAX_FILES];
-        fo.nhelp = split_list(fence_help, hf, MAX_FILES, &help_owned);
-        fo.nharm = split_list(fence_harm, rf, MAX_FILES, &harm_owned);
+        fo.nhelp = args_split_list(fence_help, hf, MAX_FILES, &help_owned);
+        fo.nharm = args_split_list(fence_harm, rf, MAX_FILES, &harm_owned);
         fo.help_files = hf;
         fo.harm_files = rf;
         judge_train_defaults(&fo.jt);
