@@ -327,6 +327,16 @@ TEST(dials_parse_presets_and_numbers) {
     CHECK(d.w_help == 1.0f && d.w_harm == 0.5f);
     CHECK(dials_parse("1;2", &d, &e) == -1 && strstr(e.msg, "1;2"));
     CHECK(dials_parse("1,", &d, &e) == -1);
+    CHECK(d.harm_capped == 0);
+    REQUIRE(dials_parse("1,0.5,0.25", &d, &e) == 0);
+    CHECK(d.w_help == 1.0f && d.w_harm == 0.5f && d.harm_capped && d.harm_cap == 0.25f);
+    REQUIRE(dials_parse("guarded", &d, &e) == 0);
+    CHECK(d.w_help == 1.0f && d.w_harm == 1.0f && d.harm_capped && d.harm_cap == 0.0f);
+    REQUIRE(dials_parse("balanced", &d, &e) == 0);
+    CHECK(!d.harm_capped);   /* a preset resets the cap */
+    CHECK(dials_parse("1,2,", &d, &e) == -1);
+    CHECK(dials_parse("1,2,3,4", &d, &e) == -1);
+    CHECK(dials_parse("1,2,x", &d, &e) == -1);
     CHECK(dials_parse("cheerful", &d, &e) == -1 && strstr(e.msg, "balanced"));
 }
 
@@ -405,16 +415,24 @@ TEST(reward_combines_two_judges) {
     RlhfErr e;
     REQUIRE(judge_score_raw(&a, texts, NULL, 3, ra, &e) == 0);
     REQUIRE(judge_score_raw(&b, texts, NULL, 3, rb, &e) == 0);
-    RewardModel rm = {&a, &b, {1.0f, 0.5f}};
+    RewardModel rm = {&a, &b, {.w_help = 1.0f, .w_harm = 0.5f}};
     REQUIRE(reward_score(&rm, texts, 3, rw, zh, zs, &e) == 0);
     for (int i = 0; i < 3; i++) {
         CHECK_NEAR(zh[i], (ra[i] - 0.3) / 2.0, 1e-5);
         CHECK_NEAR(zs[i], (rb[i] + 0.1) / 0.5, 1e-5);
         CHECK_NEAR(rw[i], zh[i] + 0.5 * zs[i], 1e-5);
     }
-    RewardModel only = {NULL, &b, {1.0f, 2.0f}};
+    RewardModel only = {NULL, &b, {.w_help = 1.0f, .w_harm = 2.0f}};
     REQUIRE(reward_score(&only, texts, 3, rw, NULL, NULL, &e) == 0);
     for (int i = 0; i < 3; i++) CHECK_NEAR(rw[i], 2.0 * zs[i], 1e-5);
+    /* a harm cap between the scores: the ones above it count as the cap */
+    float lo = zs[0], hi = zs[0];
+    for (int i = 1; i < 3; i++) { lo = zs[i] < lo ? zs[i] : lo; hi = zs[i] > hi ? zs[i] : hi; }
+    REQUIRE(hi > lo);
+    float cap = 0.5f * (lo + hi);
+    RewardModel capped = {&a, &b, {.w_help = 1.0f, .w_harm = 0.5f, .harm_capped = 1, .harm_cap = cap}};
+    REQUIRE(reward_score(&capped, texts, 3, rw, NULL, NULL, &e) == 0);
+    for (int i = 0; i < 3; i++) CHECK_NEAR(rw[i], zh[i] + 0.5 * (zs[i] < cap ? zs[i] : cap), 1e-5);
     judge_free(&a);
     judge_free(&b);
 }

@@ -40,7 +40,7 @@ int cmd_loop(int argc, char **argv) {
         {"reviewer-noise", 'd', &noise, "P", "simulated reviewers answer at random with this probability"},
         {"shortcut", 's', &shortcut, "LIST", "reviewer shortcuts: short,confident,refusal"},
         {"shortcut-weight", 'd', &weight, "W", "strength of each shortcut"},
-        {"dials", 's', &dials, "D", "w_help,w_harm or a preset"},
+        {"dials", 's', &dials, "D", "w_help,w_harm[,harm_cap] or a preset (balanced, guarded, ...)"},
         {"kl-budget", 'f', &o.kl_budget, "X", "PPO stops when sqrt(KL) reaches X"},
         {"ppo-steps", 'l', &steps, "N", "PPO steps per round"},
         {"batch", 'i', &o.ppo.rollout_batch, "N", "PPO prompts per step"},

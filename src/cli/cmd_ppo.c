@@ -29,7 +29,7 @@ int cmd_ppo(int argc, char **argv) {
         {"prompts", 's', &prompts_path, "FILE", "prompts: JSONL with \"prompt\" or one per line (required)"},
         {"judge", 's', &judge, "J", "helpfulness judge (the reward)"},
         {"judge-harm", 's', &judge_harm, "J", "harmlessness judge (second dial)"},
-        {"dials", 's', &dials_s, "D", "w_help,w_harm or balanced|helpful|harmless|help-only|harm-only"},
+        {"dials", 's', &dials_s, "D", "w_help,w_harm[,harm_cap] or balanced|helpful|harmless|help-only|harm-only|guarded"},
         {"test-judge", 's', &test_judge, "J", "held-out helpfulness judge to watch (fence)"},
         {"test-judge-harm", 's', &test_judge_harm, "J", "held-out harmlessness judge to watch"},
         {"fence", 'b', &fence, NULL, "train train/test judges on halves of the comparisons first"},

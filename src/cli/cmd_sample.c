@@ -32,7 +32,7 @@ static const char *USAGE =
     "(length, eot, stop, context), n, n_reply.\n\n"
     "Best-of-N: --best-of N --judge J [--judge-harm J2] [--dials D] samples N replies, scores prompt +\n"
     "reply with the judge (two judges: w_help*z_help + w_harm*z_harm, dials balanced | helpful |\n"
-    "harmless | W_HELP,W_HARM), prints the best and the reward distribution (mean, std, quantiles)\n"
+    "harmless | guarded | W_HELP,W_HARM[,HARM_CAP], the cap bounding z_harm from above), prints the best and the reward distribution (mean, std, quantiles)\n"
     "and the analytic KL of best-of-N from the policy, log N - (N-1)/N.";
 
 /* C-style escapes in place: \n \t \r \\ \" \xHH. */

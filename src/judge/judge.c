@@ -255,32 +255,45 @@ int judge_score_texts(Judge *j, const char *const *texts, int n, float *z_out, R
 
 /* ---- dials ---------------------------------------------------------------- */
 
-static const struct { const char *name; float help, harm; } DIAL_PRESETS[] = {
-    {"balanced", 1.0f, 1.0f},  {"helpful", 1.0f, 0.25f},  {"harmless", 0.25f, 1.0f},
-    {"help-only", 1.0f, 0.0f}, {"harm-only", 0.0f, 1.0f},
+static const struct { const char *name; float help, harm; int capped; } DIAL_PRESETS[] = {
+    {"balanced", 1.0f, 1.0f, 0},  {"helpful", 1.0f, 0.25f, 0},  {"harmless", 0.25f, 1.0f, 0},
+    {"help-only", 1.0f, 0.0f, 0}, {"harm-only", 0.0f, 1.0f, 0}, {"guarded", 1.0f, 1.0f, 1},
 };
 
 const char *dials_presets_help(void) {
-    return "balanced=1,1 helpful=1,0.25 harmless=0.25,1 help-only=1,0 harm-only=0,1, or W_HELP,W_HARM";
+    return "balanced=1,1 helpful=1,0.25 harmless=0.25,1 help-only=1,0 harm-only=0,1 guarded=1,1,0, or "
+           "W_HELP,W_HARM[,HARM_CAP]";
 }
 
 int dials_parse(const char *s, Dials *d, RlhfErr *e) {
     if (!s || !*s) return rlhf_err(e, "dials: empty setting (%s)", dials_presets_help());
+    memset(d, 0, sizeof *d);
     for (size_t i = 0; i < RLHF_ARRAY_LEN(DIAL_PRESETS); i++)
         if (!strcmp(s, DIAL_PRESETS[i].name)) {
             d->w_help = DIAL_PRESETS[i].help;
             d->w_harm = DIAL_PRESETS[i].harm;
+            d->harm_capped = DIAL_PRESETS[i].capped;
             return 0;
         }
-    char *end;
-    double a = strtod(s, &end);
-    if (end == s || *end != ',') return rlhf_err(e, "dials '%s': not a preset or W_HELP,W_HARM (%s)", s, dials_presets_help());
-    const char *p = end + 1;
-    double b = strtod(p, &end);
-    if (end == p || *end) return rlhf_err(e, "dials '%s': not a preset or W_HELP,W_HARM (%s)", s, dials_presets_help());
-    if (!isfinite(a) || !isfinite(b)) return rlhf_err(e, "dials '%s': weights must be finite", s);
-    d->w_help = (float)a;
-    d->w_harm = (float)b;
+    double v[3];
+    int nv = 0;
+    const char *p = s;
+    int bad = 0;
+    for (;;) {   /* numbers separated by single commas, nothing after the last */
+        char *end;
+        v[nv] = strtod(p, &end);
+        if (end == p) { bad = 1; break; }
+        nv++;
+        p = end;
+        if (*p != ',' || nv == 3) break;
+        p++;
+    }
+    if (bad || nv < 2 || *p) return rlhf_err(e, "dials '%s': not a preset or W_HELP,W_HARM[,HARM_CAP] (%s)", s, dials_presets_help());
+    for (int i = 0; i < nv; i++)
+        if (!isfinite(v[i])) return rlhf_err(e, "dials '%s': weights must be finite", s);
+    d->w_help = (float)v[0];
+    d->w_harm = (float)v[1];
+    if (nv == 3) { d->harm_capped = 1; d->harm_cap = (float)v[2]; }
     return 0;
 }
 
@@ -294,7 +307,8 @@ int reward_score(RewardModel *rm, const char *const *texts, int n, float *reward
     if (rm->help && judge_score_texts(rm->help, texts, n, zh, e)) { rlhf_err_wrap(e, "helpfulness judge"); goto done; }
     if (rm->harm && judge_score_texts(rm->harm, texts, n, zs, e)) { rlhf_err_wrap(e, "harmlessness judge"); goto done; }
     for (int i = 0; i < n; i++) {
-        reward[i] = (rm->help ? rm->dials.w_help * zh[i] : 0.0f) + (rm->harm ? rm->dials.w_harm * zs[i] : 0.0f);
+        float harm = rm->dials.harm_capped && zs[i] > rm->dials.harm_cap ? rm->dials.harm_cap : zs[i];
+        reward[i] = (rm->help ? rm->dials.w_help * zh[i] : 0.0f) + (rm->harm ? rm->dials.w_harm * harm : 0.0f);
         if (z_help) z_help[i] = zh[i];
         if (z_harm) z_harm[i] = zs[i];
     }

@@ -78,10 +78,18 @@ static inline float judge_z(const Judge *j, float raw) { return (raw - j->offset
 
 typedef struct Dials {
     float w_help, w_harm;
+    /* When harm_capped, the harmlessness score counts only up to harm_cap:
+     * min(z_harm, harm_cap). With a cap of 0 the harm dial penalises replies
+     * the harmlessness judge finds worse than average but pays nothing for
+     * being "safer than safe" — so a refusal of a harmless request earns
+     * nothing from it, and only the helpfulness judge decides there. */
+    int harm_capped;
+    float harm_cap;
 } Dials;
 
 /* "balanced" (1, 1), "helpful" (1, 0.25), "harmless" (0.25, 1), "help-only"
- * (1, 0), "harm-only" (0, 1), or "W_HELP,W_HARM" such as "1,0.5". */
+ * (1, 0), "harm-only" (0, 1), "guarded" (1, 1, harm capped at 0), or
+ * "W_HELP,W_HARM" such as "1,0.5", or "W_HELP,W_HARM,CAP" (harm capped). */
 int dials_parse(const char *s, Dials *d, RlhfErr *e);
 /* The preset names and values, for --help texts: "balanced=1,1 helpful=1,0.25 ...". */
 const char *dials_presets_help(void);

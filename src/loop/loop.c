@@ -24,7 +24,7 @@ void loop_defaults(LoopOpts *o) {
     o->new_prompts = 200;
     o->help_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 0.1};
     o->harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .noise = 0.1};
-    o->dials = (Dials){1, 1};
+    o->dials = (Dials){.w_help = 1, .w_harm = 1};
     ppo_config_default(&o->ppo);
     judge_train_defaults(&o->jt);
     o->jt.epochs = 1;
