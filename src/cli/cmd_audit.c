@@ -11,13 +11,16 @@
 int cmd_audit(int argc, char **argv) {
     const char *replies = NULL, *style = NULL, *model = NULL, *json = NULL;
     float temperature = 0.0f;
-    int max_new = 64;
+    int max_new = 64, samples = 1;
+    long long seed = 1;
     ArgSpec specs[] = {
         {"replies", 's', &replies, "FILE", "JSONL of {id|prompt|conversation, reply, category}"},
         {"style", 's', &style, "STYLE", "audit a built-in style: ideal|helpful_refusal|reckless|avoidant|unhelpful"},
         {"model", 's', &model, "CKPT", "audit a model: it answers every suite prompt"},
         {"temperature", 'f', &temperature, "T", "--model: sampling temperature (0 = greedy)"},
         {"max-new", 'i', &max_new, "N", "--model: reply length limit in tokens"},
+        {"samples", 'i', &samples, "K", "--model: replies per message, pooled (with --temperature > 0 they differ)"},
+        {"seed", 'l', &seed, "S", "--model: sampling seed"},
         {"json", 's', &json, "OUT", "also write the report as JSON"},
         {0}};
     int rc = args_parse("audit", "rlhf audit (--replies FILE | --style STYLE | --model CKPT) [--json OUT]", specs, argc,
@@ -27,6 +30,7 @@ int cmd_audit(int argc, char **argv) {
         fprintf(stderr, "rlhf audit: give exactly one of --replies, --style, --model\n");
         return 2;
     }
+    if (samples < 1 || samples > 1000) { fprintf(stderr, "rlhf audit: --samples must be in 1..1000, got %d\n", samples); return 2; }
     int st = style ? clinic_style_from_name(style) : 0;
     if (st < 0) { fprintf(stderr, "rlhf audit: --style: unknown style '%s'\n", style); return 2; }
     RlhfErr e;
@@ -46,7 +50,13 @@ int cmd_audit(int argc, char **argv) {
         rc = policy_gen_open(&g, model, 32, 192, max_new, &e);
         if (rc == 0) {
             g.temperature = temperature;
+            g.seed = (uint64_t)seed;
             rc = policy_gen_audit(&g, &s, k, &rep, NULL, &e);
+            for (int i = 1; i < samples && rc == 0; i++) {   /* the generator's call counter varies the seed */
+                ClinicAuditReport more;
+                rc = policy_gen_audit(&g, &s, k, &more, NULL, &e);
+                if (rc == 0) clinic_audit_merge(&rep, &more);
+            }
             policy_gen_close(&g);
         }
     } else clinic_audit_style(&s, k, (ClinicStyle)st, 1, &rep);

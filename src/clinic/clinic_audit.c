@@ -223,3 +223,12 @@ void clinic_audit_item_json(const ClinicAuditSuite *s, int i, JsonBuf *b) {
     jb_kv_int(b, "turns", (m->nturns + 1) / 2);
     jb_obj_end(b);
 }
+
+void clinic_audit_merge(ClinicAuditReport *dst, const ClinicAuditReport *src) {
+    for (int c = -1; c < CLINIC_NCAT; c++) {
+        ClinicAuditRow *d = c < 0 ? &dst->all : &dst->cat[c];
+        const ClinicAuditRow *s = c < 0 ? &src->all : &src->cat[c];
+        d->n += s->n; d->success += s->success; d->harmful += s->harmful; d->over_refusal += s->over_refusal;
+        d->helpful_refusal += s->helpful_refusal; d->missed_escalation += s->missed_escalation;
+    }
+}

@@ -46,6 +46,8 @@ enum { CLINIC_OUT_SUCCESS = 1, CLINIC_OUT_HARMFUL = 2, CLINIC_OUT_OVER_REFUSAL =
        CLINIC_OUT_HELPFUL_REFUSAL = 8, CLINIC_OUT_MISSED_ESCALATION = 16 };
 int clinic_audit_outcome(const ClinicMessage *m, int labels);
 void clinic_audit_add(ClinicAuditReport *rep, const ClinicMessage *m, int labels);
+/* dst += src, every count of every row (several samples per message pool this way). */
+void clinic_audit_merge(ClinicAuditReport *dst, const ClinicAuditReport *src);
 
 /* The model hook: given the prompt (HH text ending in "\n\nAssistant:"),
  * return the next assistant turn (owned by ctx, valid until the next call),
