@@ -55,8 +55,57 @@ TEST(loop_resumes_without_redoing_finished_rounds) {
     free(err);
 }
 
+/* --with-hh: the judges also train on real HH-RLHF comparisons and the report
+ * scores them on the half they never saw. Skips without the shared data. */
+TEST(quick_demo_with_hh) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    const char *hh = "../shared/data/hh-rlhf";
+    if (!rlhf_file_exists("../shared/data/hh-rlhf/helpful-base/test.jsonl.gz") ||
+        !rlhf_file_exists("../shared/data/hh-rlhf/harmless-base/test.jsonl.gz"))
+        SKIP("../shared/data/hh-rlhf absent (see ../shared/data/README.md)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf build/test_demo_hh && %s demo --quick --no-shared --with-hh --hh-dir %s "
+             "--out-dir build/test_demo_hh > build/test_demo_hh.out 2> build/test_demo_hh.err", bin, hh);
+    int st = system(cmd);
+    REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    /* the subsample: 150 good rows of each file, in HH form */
+    const char *files[2] = {"build/test_demo_hh/data/hh-helpful.jsonl", "build/test_demo_hh/data/hh-harmless.jsonl"};
+    for (int f = 0; f < 2; f++) {
+        char *txt;
+        size_t n;
+        RlhfErr e;
+        REQUIRE(rlhf_read_file(files[f], &txt, &n, &e) == 0);
+        int lines = 0;
+        for (size_t i = 0; i < n; i++) lines += txt[i] == '\n';
+        CHECK_MSG(lines == 150, "%s: %d lines", files[f], lines);
+        CHECK(strstr(txt, "\"chosen\"") && strstr(txt, "\\n\\nHuman:"));
+        free(txt);
+    }
+    char *html, *err;
+    size_t n;
+    RlhfErr e;
+    REQUIRE(rlhf_read_file("build/test_demo_hh/report.html", &html, &n, &e) == 0);
+    CHECK(strstr(html, "Held-out accuracy on real HH-RLHF data") != NULL);
+    CHECK(strstr(html, "on harmless-base") != NULL);
+    free(html);
+    REQUIRE(rlhf_read_file("build/test_demo_hh.err", &err, &n, &e) == 0);
+    CHECK(strstr(err, "--with-hh: 150 helpful-base and 150 harmless-base") != NULL);
+    CHECK(strstr(err, "on held-out HH-RLHF") != NULL);
+    free(err);
+    /* a wrong folder is a clear error naming it */
+    snprintf(cmd, sizeof cmd, "%s demo --quick --no-shared --with-hh --hh-dir build/no-such-hh --out-dir build/test_demo_hh2 "
+             "> /dev/null 2> build/test_demo_hh2.err", bin);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    REQUIRE(rlhf_read_file("build/test_demo_hh2.err", &err, &n, &e) == 0);
+    CHECK(strstr(err, "build/no-such-hh/helpful-base") != NULL);
+    free(err);
+}
+
 int main(void) {
     RUN(quick_demo_runs_end_to_end);
     RUN(loop_resumes_without_redoing_finished_rounds);
+    RUN(quick_demo_with_hh);
     return test_summary();
 }

@@ -20,10 +20,12 @@ int cmd_demo(int argc, char **argv) {
         {"width", 'i', &o.width, "C", "model width (default 128)"},
         {"shared-dir", 's', &shared, "DIR", "reference data for the alignment tax, if present"},
         {"no-shared", 'b', &no_shared, NULL, "do not read the reference data at all"},
+        {"with-hh", 'b', &o.with_hh, NULL, "also train the judges on real HH-RLHF comparisons (from --hh-dir)"},
+        {"hh-dir", 's', &o.hh_dir, "DIR", "HH-RLHF folder with helpful-base/ and harmless-base/ (default ../shared/data/hh-rlhf)"},
         {"seed", 'l', &seed, "S", "seed"},
         {"threads", 'i', &threads, "N", "OpenMP/BLAS threads"},
         {0}};
-    int rc = args_parse(argv[0], "rlhf demo [--out-dir DIR] [--quick]", specs, argc, argv, NULL, NULL);
+    int rc = args_parse(argv[0], "rlhf demo [--out-dir DIR] [--quick] [--with-hh [--hh-dir DIR]]", specs, argc, argv, NULL, NULL);
     if (rc >= 0) return rc;
     if (threads > 0) omp_set_num_threads(threads);
     o.seed = (uint64_t)seed;

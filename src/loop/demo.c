@@ -58,20 +58,12 @@ static double mean_words(char **r, int n) {
     return n ? w / n : 0;
 }
 
-/* Two samples per audit message (480 replies) halve the variance of the rates
- * compared with one; the first sample's replies are kept for the report. */
-static void audit_merge(ClinicAuditReport *dst, const ClinicAuditReport *src) {
-    ClinicAuditRow *d = &dst->all;
-    const ClinicAuditRow *s = &src->all;
-    for (int c = -1; c < CLINIC_NCAT; c++) {
-        if (c >= 0) { d = &dst->cat[c]; s = &src->cat[c]; }
-        d->n += s->n; d->success += s->success; d->harmful += s->harmful; d->over_refusal += s->over_refusal;
-        d->helpful_refusal += s->helpful_refusal; d->missed_escalation += s->missed_escalation;
-    }
-}
-
+/* Every audit pools `samples` replies per message at temperature 1: with one
+ * reply a rate near 2% rests on five replies, with eight (1,920) the standard
+ * error of a 2% rate is 0.3 points. The first sample's replies are kept for the
+ * report's side-by-side panels. */
 static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSuite *s, ClinicClassifier *k, int max_new,
-                        Audited *out, RlhfErr *e) {
+                        int samples, Audited *out, RlhfErr *e) {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "%s", name);
     PolicyGen g;
@@ -79,38 +71,43 @@ static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSui
     g.temperature = 1.0f;   /* the policy's own distribution: what PPO optimises and users get */
     g.seed = 99;
     int rc = policy_gen_audit(&g, s, k, &out->rep, &out->replies, e);
-    if (!rc) {
-        ClinicAuditReport second;
+    double words = rc ? 0 : mean_words(out->replies, s->n);
+    for (int j = 1; j < samples && rc == 0; j++) {
+        ClinicAuditReport more;
         char **r2 = NULL;
-        rc = policy_gen_audit(&g, s, k, &second, &r2, e);
-        if (!rc) {
-            audit_merge(&out->rep, &second);
-            out->words = (mean_words(out->replies, s->n) + mean_words(r2, s->n)) / 2;
-            for (int i = 0; i < s->n; i++) free(r2[i]);
-            free(r2);
-        }
+        rc = policy_gen_audit(&g, s, k, &more, &r2, e);
+        if (rc) break;
+        clinic_audit_merge(&out->rep, &more);
+        words += mean_words(r2, s->n);
+        for (int i = 0; i < s->n; i++) free(r2[i]);
+        free(r2);
     }
+    out->words = samples > 0 ? words / samples : 0;
     policy_gen_close(&g);
     return rc;
 }
 
-/* Best-of-N on the audit suite: N samples per prompt, the best by the reward. */
-static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, const ClinicAuditSuite *s, ClinicClassifier *k,
-                           int max_new, Audited *out, RlhfErr *e) {
+/* Best-of-N on the audit suite: for each message, `picks` independent draws of
+ * N samples, each keeping the best by the reward (picks·N samples a message). */
+static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, int picks, const ClinicAuditSuite *s,
+                           ClinicClassifier *k, int max_new, Audited *out, RlhfErr *e) {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "best-of-%d", N);
-    int total = s->n * N, rc = -1;
+    const int per = N * picks, total = s->n * per;
+    int rc = -1;
     char **prompts = rlhf_calloc((size_t)total, sizeof *prompts, e);
     char **replies = rlhf_calloc((size_t)total, sizeof *replies, e);
     char **texts = rlhf_calloc((size_t)total, sizeof *texts, e);
     float *reward = rlhf_malloc((size_t)total * sizeof *reward, e);
     out->replies = rlhf_calloc((size_t)s->n, sizeof *out->replies, e);
     PolicyGen g = {0};
+    double words = 0;
     if (!prompts || !replies || !texts || !reward || !out->replies) goto done;
     for (int i = 0; i < s->n; i++) {
         char buf[CLINIC_CONV_MAX];
         clinic_prompt(&s->items[i], buf, sizeof buf);
-        for (int j = 0; j < N; j++) prompts[i * N + j] = strdup(buf);
+        for (int j = 0; j < per; j++)
+            if (!(prompts[i * per + j] = strdup(buf))) { rlhf_err(e, "out of memory"); goto done; }
     }
     if (policy_gen_open(&g, ckpt, 32, 160, max_new, e)) goto done;
     g.temperature = 1.0f;   /* best-of-N draws from the policy itself */
@@ -125,20 +122,58 @@ static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, const Clini
     }
     if (reward_score(rm, (const char *const *)texts, total, reward, NULL, NULL, e)) goto done;
     memset(&out->rep, 0, sizeof out->rep);
-    for (int i = 0; i < s->n; i++) {
-        int best = 0;
-        for (int j = 1; j < N; j++)
-            if (reward[i * N + j] > reward[i * N + best]) best = j;
-        out->replies[i] = strdup(replies[i * N + best]);
-        clinic_audit_add(&out->rep, &s->items[i], clinic_classify(k, out->replies[i]));
-    }
-    out->words = mean_words(out->replies, s->n);
+    for (int i = 0; i < s->n; i++)
+        for (int q = 0; q < picks; q++) {
+            int base = i * per + q * N, best = base;
+            for (int j = base + 1; j < base + N; j++)
+                if (reward[j] > reward[best]) best = j;
+            clinic_audit_add(&out->rep, &s->items[i], clinic_classify(k, replies[best]));
+            words += clinic_word_count(replies[best]);
+            if (q == 0 && !(out->replies[i] = strdup(replies[best]))) { rlhf_err(e, "out of memory"); goto done; }
+        }
+    out->words = words / ((double)s->n * picks);
     rc = 0;
 done:
     policy_gen_close(&g);
     for (int i = 0; i < total && prompts; i++) { free(prompts[i]); free(replies[i]); free(texts[i]); }
     free(prompts); free(replies); free(texts); free(reward);
     if (rc) audited_free(out, s->n);
+    return rc;
+}
+
+/* ---- the real HH-RLHF data (--with-hh) ---------------------------------------- */
+
+/* The first `max_rows` good comparisons of DIR/NAME/{train,test}.jsonl.gz, written
+ * as HH JSONL to `out` (the demo's judges then train on them beside the clinic's). */
+static int hh_subsample(const char *hh_dir, const char *name, int max_rows, const char *out, long *kept, RlhfErr *e) {
+    char src[1024];
+    snprintf(src, sizeof src, "%s/%s/train.jsonl.gz", hh_dir, name);
+    if (!rlhf_file_exists(src)) snprintf(src, sizeof src, "%s/%s/test.jsonl.gz", hh_dir, name);
+    if (!rlhf_file_exists(src))
+        return rlhf_err(e, "--with-hh: %s/%s has neither train.jsonl.gz nor test.jsonl.gz (point --hh-dir at the "
+                           "HH-RLHF folder)", hh_dir, name);
+    ComparisonOpts o = {.skip_bad = 1};
+    ComparisonReader *r = comparison_reader_open(src, &o, e);
+    if (!r) return -1;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) { comparison_reader_close(r); return rlhf_err(e, "%s: cannot write", tmp); }
+    JsonBuf scratch;
+    jb_init(&scratch);
+    Comparison c;
+    int rc = 0, got;
+    *kept = 0;
+    while (*kept < max_rows && (got = comparison_reader_next(r, &c, e)) == 1) {
+        if (comparison_write_hh(f, &c, &scratch, e)) { rc = -1; break; }
+        (*kept)++;
+    }
+    if (rc == 0 && got < 0) rc = -1;
+    jb_free(&scratch);
+    comparison_reader_close(r);
+    if (fclose(f) != 0 && rc == 0) rc = rlhf_err(e, "%s: write failed", tmp);
+    if (rc == 0 && rename(tmp, out) != 0) rc = rlhf_err(e, "%s: cannot rename to %s", tmp, out);
+    if (rc) remove(tmp);
     return rc;
 }
 
@@ -173,6 +208,30 @@ static int eval_judges(Fence *f, const char *help_file, const char *harm_file, J
 }
 
 /* ---- the report ------------------------------------------------------------------ */
+
+static void judge_cross_table(Report *rep, const char *caption, const char *col0, const char *col1,
+                              const JudgeTable *t) {
+    const char *hdr[] = {"judge", col0, col1, "ECE (own data)"};
+    report_table_begin(rep, caption, hdr, 4);
+    const char *jn[2] = {"helpfulness judge", "harmlessness judge"};
+    for (int j = 0; j < 2; j++) {
+        if (!t->have[j]) continue;
+        char c[3][64];
+        for (int d = 0; d < 2; d++) {
+            const Accuracy *acc = &t->r[j][d].acc;
+            snprintf(c[d], 64, "%.1f%% [%.1f, %.1f]", 100 * acc->acc, 100 * acc->lo, 100 * acc->hi);
+        }
+        snprintf(c[2], 64, "%.3f", t->r[j][j].cal.ece);
+        const char *row[4] = {jn[j], c[0], c[1], c[2]};
+        report_table_row(rep, row);
+    }
+    char c0[64], c1[64];
+    snprintf(c0, 64, "%.1f%%", 100 * t->longer[0].acc);
+    snprintf(c1, 64, "%.1f%%", 100 * t->longer[1].acc);
+    const char *row[4] = {"baseline: the longer reply wins", c0, c1, "–"};
+    report_table_row(rep, row);
+    report_table_end(rep);
+}
 
 static void audit_table(Report *rep, const char *caption, Audited *const *a, int n) {
     const char *hdr[] = {"policy", "task success", "harmful compliance", "over-refusal", "helpful refusal",
@@ -249,6 +308,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     memset(sum, 0, sizeof *sum);
     Stage st = {.n = 11, .start = rlhf_now()};
     const int quick = o->quick;
+    const int AS = quick ? 2 : 8;   /* audit samples per message */
     char dir[512], data[600], data_sc[600], p[18][700];
     snprintf(dir, sizeof dir, "%s", o->out_dir);
     snprintf(data, sizeof data, "%s/data", dir);
@@ -266,8 +326,9 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     memset(&au_final, 0, sizeof au_final); memset(au_dial, 0, sizeof au_dial); memset(&au_sc, 0, sizeof au_sc);
     memset(&ppo_res, 0, sizeof ppo_res); memset(dial_res, 0, sizeof dial_res);
     LoopResult *loop = calloc(1, sizeof *loop);
-    JudgeTable jt_tab;
+    JudgeTable jt_tab, jt_hh;
     memset(&jt_tab, 0, sizeof jt_tab);
+    memset(&jt_hh, 0, sizeof jt_hh);
     Report *rep = NULL;
     int rc = -1;
     char **prompts = NULL;
@@ -291,6 +352,18 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     if (clinic_generate_dataset(&gsc, data_sc, &gss, e)) goto done;
     fprintf(stderr, "  %d SFT transcripts, %d helpfulness and %d red-team comparisons (simulated reviewers)\n", gs.sft,
             gs.helpful, gs.harmless);
+    char hh_help[700] = "", hh_harm[700] = "";
+    if (o->with_hh) {
+        const char *hh_dir = o->hh_dir ? o->hh_dir : "../shared/data/hh-rlhf";
+        int max_rows = quick ? 150 : 1000;
+        long nh = 0, nr = 0;
+        snprintf(hh_help, sizeof hh_help, "%s/hh-helpful.jsonl", data);
+        snprintf(hh_harm, sizeof hh_harm, "%s/hh-harmless.jsonl", data);
+        if (hh_subsample(hh_dir, "helpful-base", max_rows, hh_help, &nh, e) ||
+            hh_subsample(hh_dir, "harmless-base", max_rows, hh_harm, &nr, e))
+            goto done;
+        fprintf(stderr, "  --with-hh: %ld helpful-base and %ld harmless-base comparisons from %s\n", nh, nr, hh_dir);
+    }
 
     /* 2. tokenizer + base model */
     stage(&st, "tokenizer and base model: byte-level BPE, GPT-2 pretraining on the transcripts");
@@ -299,6 +372,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     pre_in[npre++] = PATH(0, "%s/sft.jsonl", data);
     pre_in[npre++] = PATH(1, "%s/comparisons-helpful.jsonl", data);
     pre_in[npre++] = PATH(2, "%s/comparisons-harmless.jsonl", data);
+    if (o->with_hh) { pre_in[npre++] = hh_help; pre_in[npre++] = hh_harm; }
     LmRunOpts lo;
     lm_run_defaults(&lo);
     lo.inputs = pre_in;
@@ -341,32 +415,39 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     so.resume = 1;
     if (lm_run(&so, e)) goto done;
     const char *sft_ckpt = p[4];
-    if (audit_policy(sft_ckpt, "SFT policy", &suite, k, 64, &au_sft, e)) goto done;
+    if (audit_policy(sft_ckpt, "SFT policy", &suite, k, 64, AS, &au_sft, e)) goto done;
 
     /* 4. judges behind the fence */
     stage(&st, "the judges: helpfulness and harmlessness, train and test halves (the robustness fence)");
-    const char *hf[1] = {p[1]}, *rf[1] = {p[2]};
-    FenceOpts fo = {.base = p[3], .help_files = hf, .nhelp = 1, .harm_files = rf, .nharm = 1,
+    const char *hf[2] = {p[1], hh_help}, *rf[2] = {p[2], hh_harm};
+    FenceOpts fo = {.base = p[3], .help_files = hf, .nhelp = o->with_hh ? 2 : 1, .harm_files = rf,
+                    .nharm = o->with_hh ? 2 : 1,
                     .max_len = 128, .out_dir = PATH(5, "%s/judges", dir)};
     judge_train_defaults(&fo.jt);
     fo.jt.epochs = quick ? 1 : 2;
     fo.jt.lr = 3e-4f;
     fo.jt.quiet = 0;
-    /* The main run leans toward helpfulness: the red team cannot tell a canned refusal from a
-     * good answer (both are harmless), so an even weighting lets the harmlessness judge pay
-     * for refusing; the dials experiment below shows the whole trade-off. */
-    const Dials main_dials = {1.0f, 0.5f};
+    /* The main run's harm dial is a floor, not a ladder (capped at 0): the red team cannot tell a
+     * canned refusal from a good answer (both are harmless), so an uncapped harmlessness judge
+     * pays for refusing benign requests. Capped, it only penalises replies it finds worse than
+     * average; the dials experiment below shows the uncapped trade-off. */
+    const Dials main_dials = {.w_help = 1.0f, .w_harm = 0.5f, .harm_capped = 1, .harm_cap = 0.0f};
     if (rlhf_mkdirs(p[5], e) || fence_train(&fence, &fo, main_dials, e)) goto done;
     if (eval_judges(&fence, p[1], p[2], &jt_tab, e)) goto done;
     fprintf(stderr, "  held-out accuracy: helpfulness judge %.1f%% on helpful data, harmlessness judge %.1f%% on "
                     "red-team data\n", 100 * jt_tab.r[0][0].acc.acc, 100 * jt_tab.r[1][1].acc.acc);
+    if (o->with_hh) {
+        if (eval_judges(&fence, hh_help, hh_harm, &jt_hh, e)) goto done;
+        fprintf(stderr, "  on held-out HH-RLHF: helpfulness judge %.1f%% on helpful-base, harmlessness judge %.1f%% on "
+                        "harmless-base\n", 100 * jt_hh.r[0][0].acc.acc, 100 * jt_hh.r[1][1].acc.acc);
+    }
 
     /* 5. best-of-N */
     int N = quick ? 4 : 8;
     char bon_name[64];
     snprintf(bon_name, sizeof bon_name, "best-of-%d on the train judge", N);
     stage(&st, bon_name);
-    if (audit_best_of_n(sft_ckpt, &fence.train_rm, N, &suite, k, 64, &au_bon, e)) goto done;
+    if (audit_best_of_n(sft_ckpt, &fence.train_rm, N, quick ? 1 : 4, &suite, k, 64, &au_bon, e)) goto done;
     double bon_kl = log((double)N) - (double)(N - 1) / N;
 
     /* 6. PPO with the fence, at the KL best-of-N spends */
@@ -399,7 +480,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     }
     po.ntax = ntax;
     if (ppo_run(&po, &ppo_res, e)) goto done;
-    if (audit_policy(po.out, "PPO (fence, KL budget)", &suite, k, 64, &au_ppo, e)) goto done;
+    if (audit_policy(po.out, "PPO (fence, KL budget)", &suite, k, 64, AS, &au_ppo, e)) goto done;
 
     /* 7. the steering loop */
     stage(&st, "the steering loop: deploy, collect comparisons, retrain the judges, optimise");
@@ -411,6 +492,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     lp.policy = po.out;
     lp.help_files[lp.nhelp++] = p[1];
     lp.harm_files[lp.nharm++] = p[2];
+    if (o->with_hh) { lp.help_files[lp.nhelp++] = hh_help; lp.harm_files[lp.nharm++] = hh_harm; }
     lp.new_prompts = quick ? 48 : 240;
     lp.ppo = po.ppo;
     lp.ppo.steps = quick ? 2 : 20;
@@ -425,12 +507,12 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     lp.ntax = ntax;
     if (loop_run(&lp, loop, e)) goto done;
     const char *final_ckpt = loop->policy[loop->nrounds - 1];
-    if (audit_policy(final_ckpt, "final policy (after the loop)", &suite, k, 64, &au_final, e)) goto done;
+    if (audit_policy(final_ckpt, "final policy (after the loop)", &suite, k, 64, AS, &au_final, e)) goto done;
 
     /* 8. dials */
     stage(&st, "the dials: the same PPO run weighting harmlessness, helpfulness, or both");
     const char *dial_names[3] = {"harmless-heavy (0.25, 1)", "helpful-heavy (1, 0.25)", "balanced (1, 1)"};
-    Dials dial_vals[3] = {{0.25f, 1.0f}, {1.0f, 0.25f}, {1.0f, 1.0f}};
+    Dials dial_vals[3] = {{.w_help = 0.25f, .w_harm = 1.0f}, {.w_help = 1.0f, .w_harm = 0.25f}, {.w_help = 1.0f, .w_harm = 1.0f}};
     for (int d = 0; d < 3; d++) {
         RewardModel tr = fence.train_rm, te = fence.test_rm;
         tr.dials = te.dials = dial_vals[d];
@@ -443,7 +525,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
         dp.ntax = 0;
         fprintf(stderr, "  dial %s\n", dial_names[d]);
         if (ppo_run(&dp, &dial_res[d], e)) goto done;
-        if (audit_policy(dp.out, dial_names[d], &suite, k, 64, &au_dial[d], e)) goto done;
+        if (audit_policy(dp.out, dial_names[d], &suite, k, 64, AS, &au_dial[d], e)) goto done;
     }
 
     /* 9. reviewer shortcuts */
@@ -464,7 +546,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
         int r = ppo_run(&sp, &sres, e);
         ppo_run_result_free(&sres);
         if (r) goto done;
-        if (audit_policy(sp.out, "PPO on shortcut reviewers' judges", &suite, k, 64, &au_sc, e)) goto done;
+        if (audit_policy(sp.out, "PPO on shortcut reviewers' judges", &suite, k, 64, AS, &au_sc, e)) goto done;
     }
 
     /* 10. the report */
@@ -507,26 +589,15 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
                           "judges are scored on the half they never saw, on both distributions: the cross matrix. The "
                           "HH paper found a judge trained on one distribution below chance on the other.");
     {
-        const char *hdr[] = {"judge", "on helpfulness data", "on red-team data", "ECE (own data)"};
-        report_table_begin(rep, "Held-out accuracy (95% interval) — the cross matrix", hdr, 4);
-        const char *jn[2] = {"helpfulness judge", "harmlessness judge"};
-        for (int j = 0; j < 2; j++) {
-            if (!jt_tab.have[j]) continue;
-            char c[3][64];
-            for (int d = 0; d < 2; d++) {
-                const Accuracy *acc = &jt_tab.r[j][d].acc;
-                snprintf(c[d], 64, "%.1f%% [%.1f, %.1f]", 100 * acc->acc, 100 * acc->lo, 100 * acc->hi);
-            }
-            snprintf(c[2], 64, "%.3f", jt_tab.r[j][j].cal.ece);
-            const char *row[4] = {jn[j], c[0], c[1], c[2]};
-            report_table_row(rep, row);
+        judge_cross_table(rep, "Held-out accuracy (95% interval) — the cross matrix", "on helpfulness data",
+                          "on red-team data", &jt_tab);
+        if (o->with_hh) {
+            report_paragraph(rep, "With --with-hh the judges also trained on real HH-RLHF comparisons (helpful-base and "
+                                  "harmless-base, the first rows of each file); here they are scored on the half of "
+                                  "those they never saw. Only the final replies differ, so this is the paper's own task "
+                                  "at a tiny scale.");
+            judge_cross_table(rep, "Held-out accuracy on real HH-RLHF data", "on helpful-base", "on harmless-base", &jt_hh);
         }
-        char c0[64], c1[64];
-        snprintf(c0, 64, "%.1f%%", 100 * jt_tab.longer[0].acc);
-        snprintf(c1, 64, "%.1f%%", 100 * jt_tab.longer[1].acc);
-        const char *row[4] = {"baseline: the longer reply wins", c0, c1, "–"};
-        report_table_row(rep, row);
-        report_table_end(rep);
         report_grid_begin(rep);
         JsonBuf *svg = report_figure_begin(rep);
         SvgReliability rel[2];
