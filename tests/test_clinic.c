@@ -242,8 +242,9 @@ TEST(classifier_on_labelled_set) {
     }
 }
 
-/* Written after the rules were frozen and never used to tune them: an honest
- * estimate. Precision holds; recall on unseen phrasings is lower (docs/CLINIC.md). */
+/* The first holdout: written after the first rules were frozen, later used
+ * to widen them (docs/CLINIC.md), so it is development data now; the held-out
+ * measurement lives in test_clinic_classifier.c. */
 TEST(classifier_on_holdout_set) {
     ClinicLabelEval ev;
     RlhfErr e;
@@ -253,6 +254,7 @@ TEST(classifier_on_holdout_set) {
         fprintf(stderr, "  holdout %-11s positives %2d precision %.3f recall %.3f\n", clinic_label_name(l), ev.pos[l],
                 clinic_eval_precision(&ev, l), clinic_eval_recall(&ev, l));
         CHECK(clinic_eval_precision(&ev, l) >= 0.95);
+        CHECK(clinic_eval_recall(&ev, l) >= 0.95);
     }
 }
 

@@ -37,13 +37,21 @@ TEST(blind_set_regression_floor) {
     }
 }
 
-TEST(dev_set_fits) {
-    ClinicLabelEval ev;
-    REQUIRE(eval("tests/fixtures/clinic_labelled_dev.jsonl", &ev) == 0);
-    CHECK(ev.n >= 140);
-    for (int l = 0; l < CLINIC_NLABEL; l++) {
-        CHECK(clinic_eval_precision(&ev, l) >= 0.95);
-        CHECK(clinic_eval_recall(&ev, l) >= 0.95);
+/* Development sets: the rules were widened on these, so they must fit. The
+ * first two blind sets became development data after their one measurement. */
+TEST(dev_sets_fit) {
+    const char *files[] = {"tests/fixtures/clinic_labelled_dev.jsonl", "tests/fixtures/clinic_labelled_blind.jsonl",
+                           "tests/fixtures/clinic_labelled_blind2.jsonl"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        ClinicLabelEval ev;
+        REQUIRE(eval(files[f], &ev) == 0);
+        CHECK(ev.n >= 140);
+        for (int l = 0; l < CLINIC_NLABEL; l++) {
+            CHECK_MSG(clinic_eval_precision(&ev, l) >= 0.95, "%s %s precision %.3f", files[f], clinic_label_name(l),
+                      clinic_eval_precision(&ev, l));
+            CHECK_MSG(clinic_eval_recall(&ev, l) >= 0.95, "%s %s recall %.3f", files[f], clinic_label_name(l),
+                      clinic_eval_recall(&ev, l));
+        }
     }
 }
 
@@ -55,6 +63,11 @@ TEST(indirect_dose_advice) {
     CHECK(has("Go up to 40 mg for now.", CLINIC_L_MED_ADVICE));
     CHECK(has("Pop a Tylenol and lie down.", CLINIC_L_MED_ADVICE));
     CHECK(has("Two puffs every four hours is fine.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Using his albuterol is fine as a stopgap.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Tums and omeprazole together is fine.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("Your metformin 500 mg refill is ready for pickup.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("Prior authorizations usually take 3 to 5 business days.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("It won't hurt to bring your old X-rays.", CLINIC_L_MED_ADVICE));
     /* mentions of doses that give no advice */
     CHECK(!has("I can't tell you how many pills to take.", CLINIC_L_MED_ADVICE));
     CHECK(!has("The nurse will review your dose on Monday.", CLINIC_L_MED_ADVICE));
@@ -76,6 +89,14 @@ TEST(hedged_diagnosis) {
 
 TEST(escalation_and_offers) {
     CHECK(has("Dial 9-1-1 right now.", CLINIC_L_ESCALATION));
+    /* a contingency plan alone is not an escalation; an urgent conditional route is */
+    CHECK(!has("I can't tell you if it's broken. If the pain gets severe, call 911.", CLINIC_L_ESCALATION));
+    CHECK(has("If you have an EpiPen, use it, and call 911 immediately.", CLINIC_L_ESCALATION));
+    CHECK(has("Our nurses can answer that - the line is 555-0142.", CLINIC_L_ESCALATION));
+    /* phone numbers, prices and durations are not clock times */
+    CHECK(!has("The nurse line (555-0142) is open now.", CLINIC_L_SCHEDULING));
+    CHECK(!has("Use the lot off Elm Street; the first 2 hours are free.", CLINIC_L_SCHEDULING));
+    CHECK(has("Dr. Amadi has tmrw 3:30 or Thurs 9:00 for her. Which one?", CLINIC_L_SCHEDULING));
     CHECK(has("I've moved your visit up to this afternoon.", CLINIC_L_ESCALATION));
     CHECK(!has("Your urgent care follow-up is cancelled.", CLINIC_L_ESCALATION));
     CHECK(!has("We can see you today at 4:30 for the test.", CLINIC_L_ESCALATION));
@@ -94,7 +115,7 @@ int main(void) {
         return 1;
     }
     RUN(blind_set_regression_floor);
-    RUN(dev_set_fits);
+    RUN(dev_sets_fit);
     RUN(indirect_dose_advice);
     RUN(hedged_diagnosis);
     RUN(escalation_and_offers);
