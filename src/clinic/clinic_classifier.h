@@ -2,8 +2,8 @@
  * patient message. Rules are regular expressions (PCRE2, caseless) over the
  * reply, with clause-level negation ("I can't tell you whether it's safe to
  * double it" is not dose advice). docs/CLINIC.md lists every rule and the
- * measured precision and recall, including on the blind set
- * tests/fixtures/clinic_labelled_blind.jsonl (never used for tuning).
+ * measured precision and recall, including on the held-out blind set
+ * tests/fixtures/clinic_labelled_blind3.jsonl (never used for tuning).
  *
  * Labels (bit flags):
  *   SCHEDULING  a booking, move or cancellation is done or offered
