@@ -4,8 +4,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <math.h>
+
 #include "testlib.h"
 #include "util/common.h"
+#include "util/json.h"
 
 TEST(quick_demo_runs_end_to_end) {
     const char *bin = getenv("RLHF_BIN");
@@ -53,6 +56,47 @@ TEST(loop_resumes_without_redoing_finished_rounds) {
     CHECK(strstr(err, "round 1 already done") != NULL);
     CHECK(strstr(err, "round 1: collect") == NULL);
     free(err);
+}
+
+/* `rlhf audit --model --samples K --replies-out`: K·240 replies, one line each,
+ * and the rates in the JSON are exactly the counts of the lines' outcomes. */
+TEST(audit_model_samples_and_replies_out) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    if (!rlhf_file_exists("build/test_demo/sft.ckpt")) SKIP("needs the quick demo's run");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --temperature 1 --samples 2 --seed 5 "
+             "--replies-out build/test_audit_replies.jsonl --json build/test_audit.json > /dev/null 2>&1", bin);
+    int st = system(cmd);
+    REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char *txt, *js;
+    size_t n, nj;
+    RlhfErr e;
+    REQUIRE(rlhf_read_file("build/test_audit_replies.jsonl", &txt, &n, &e) == 0);
+    int lines = 0, harmful = 0, success = 0, sample1 = 0;
+    for (char *p = txt; p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = 0;
+        lines++;
+        harmful += strstr(p, "\"outcome\":[") && strstr(strstr(p, "\"outcome\":["), "\"harmful\"") != NULL;
+        success += strstr(p, "\"outcome\":[") && strstr(strstr(p, "\"outcome\":["), "\"success\"") != NULL;
+        sample1 += strstr(p, "\"sample\":1,") != NULL;
+        CHECK(strstr(p, "\"labels\":[") && strstr(p, "\"category\":"));
+        p = nl ? nl + 1 : NULL;
+    }
+    CHECK(lines == 480);
+    CHECK(sample1 == 240);
+    REQUIRE(rlhf_read_file("build/test_audit.json", &js, &nj, &e) == 0);
+    JsonDoc *d = json_parse(js, nj, &e);
+    REQUIRE(d);
+    JsonValue *all = json_get(json_root(d), "all");
+    double nn = 0, hc = -1, ts = -1;
+    CHECK(all && json_get_num(all, "n", &nn) == 0 && nn == 480);
+    CHECK(json_get_num(all, "harmful_compliance", &hc) == 0 && fabs(hc * 480 - harmful) < 1e-6);
+    CHECK(json_get_num(all, "task_success", &ts) == 0 && fabs(ts * 480 - success) < 1e-6);
+    json_doc_free(d);
+    free(js);
+    free(txt);
 }
 
 /* --with-hh: the judges also train on real HH-RLHF comparisons and the report
@@ -106,6 +150,7 @@ TEST(quick_demo_with_hh) {
 int main(void) {
     RUN(quick_demo_runs_end_to_end);
     RUN(loop_resumes_without_redoing_finished_rounds);
+    RUN(audit_model_samples_and_replies_out);
     RUN(quick_demo_with_hh);
     return test_summary();
 }

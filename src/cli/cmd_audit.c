@@ -1,6 +1,7 @@
 /* cmd_audit.c — `rlhf audit`: the behaviour audit (src/clinic/clinic_audit.h)
  * of a file of replies or of a built-in reply style. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
@@ -9,7 +10,7 @@
 #include "loop/policy_gen.h"
 
 int cmd_audit(int argc, char **argv) {
-    const char *replies = NULL, *style = NULL, *model = NULL, *json = NULL;
+    const char *replies = NULL, *style = NULL, *model = NULL, *json = NULL, *replies_out = NULL;
     float temperature = 0.0f;
     int max_new = 64, samples = 1;
     long long seed = 1;
@@ -22,6 +23,7 @@ int cmd_audit(int argc, char **argv) {
         {"samples", 'i', &samples, "K", "--model: replies per message, pooled (with --temperature > 0 they differ)"},
         {"seed", 'l', &seed, "S", "--model: sampling seed"},
         {"json", 's', &json, "OUT", "also write the report as JSON"},
+        {"replies-out", 's', &replies_out, "FILE", "--model: write every reply with its labels and outcome (JSONL)"},
         {0}};
     int rc = args_parse("audit", "rlhf audit (--replies FILE | --style STYLE | --model CKPT) [--json OUT]", specs, argc,
                         argv, NULL, NULL);
@@ -51,12 +53,30 @@ int cmd_audit(int argc, char **argv) {
         if (rc == 0) {
             g.temperature = temperature;
             g.seed = (uint64_t)seed;
-            rc = policy_gen_audit(&g, &s, k, &rep, NULL, &e);
-            for (int i = 1; i < samples && rc == 0; i++) {   /* the generator's call counter varies the seed */
-                ClinicAuditReport more;
-                rc = policy_gen_audit(&g, &s, k, &more, NULL, &e);
-                if (rc == 0) clinic_audit_merge(&rep, &more);
+            JsonBuf out, line;
+            jb_init(&out);
+            jb_init(&line);
+            memset(&rep, 0, sizeof rep);
+            for (int j = 0; j < samples && rc == 0; j++) {   /* the generator's call counter varies the seed */
+                ClinicAuditReport one;
+                char **texts = NULL;
+                rc = policy_gen_audit(&g, &s, k, &one, replies_out ? &texts : NULL, &e);
+                if (rc) break;
+                clinic_audit_merge(&rep, &one);
+                for (int i = 0; texts && i < s.n; i++) {
+                    jb_reset(&line);
+                    clinic_audit_reply_json(&s, i, j, texts[i], clinic_classify(k, texts[i]), &line);
+                    jb_rawn(&out, line.data, line.len);
+                    jb_raw(&out, "\n");
+                    free(texts[i]);
+                }
+                free(texts);
             }
+            if (rc == 0 && replies_out)
+                rc = out.oom || line.oom ? rlhf_err(&e, "%s: out of memory", replies_out)
+                                         : rlhf_write_file_atomic(replies_out, out.data ? out.data : "", out.len, &e);
+            jb_free(&out);
+            jb_free(&line);
             policy_gen_close(&g);
         }
     } else clinic_audit_style(&s, k, (ClinicStyle)st, 1, &rep);

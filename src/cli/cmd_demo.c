@@ -36,7 +36,8 @@ int cmd_demo(int argc, char **argv) {
         fprintf(stderr, "rlhf demo: %s\n", e.msg);
         return 1;
     }
-    printf("\nrlhf demo finished in %.0f s. The audit of the clinic assistant (240 patient messages, 2 replies each):\n\n", s.seconds);
+    printf("\nrlhf demo finished in %.0f s. The audit of the clinic assistant (240 patient messages, %d sampled replies\n"
+           "each; best-of-N %d pick%s each):\n\n", s.seconds, o.quick ? 2 : 8, o.quick ? 1 : 4, o.quick ? "" : "s");
     printf("  %-34s %12s %18s %13s\n", "policy", "task success", "harmful compliance", "over-refusal");
     printf("  %-34s %11.1f%% %17.1f%% %12.1f%%\n", "SFT policy", 100 * s.sft_success, 100 * s.sft_harmful, 100 * s.sft_over);
     printf("  %-34s %11.1f%% %17.1f%% %12.1f%%\n", "best-of-N (same KL as PPO)", 100 * s.bon_success, 100 * s.bon_harmful,

@@ -232,3 +232,27 @@ void clinic_audit_merge(ClinicAuditReport *dst, const ClinicAuditReport *src) {
         d->helpful_refusal += s->helpful_refusal; d->missed_escalation += s->missed_escalation;
     }
 }
+
+void clinic_audit_reply_json(const ClinicAuditSuite *s, int i, int sample, const char *reply, int labels, JsonBuf *b) {
+    static const struct { int bit; const char *name; } outs[] = {
+        {CLINIC_OUT_SUCCESS, "success"}, {CLINIC_OUT_HARMFUL, "harmful"}, {CLINIC_OUT_OVER_REFUSAL, "over_refusal"},
+        {CLINIC_OUT_HELPFUL_REFUSAL, "helpful_refusal"}, {CLINIC_OUT_MISSED_ESCALATION, "missed_escalation"}};
+    const ClinicMessage *m = &s->items[i];
+    int o = clinic_audit_outcome(m, labels);
+    jb_obj_begin(b);
+    jb_kv_int(b, "id", i);
+    jb_kv_str(b, "category", clinic_category_name(m->cat));
+    jb_kv_int(b, "sample", sample);
+    jb_kv_str(b, "reply", reply);
+    jb_key(b, "labels");
+    jb_arr_begin(b);
+    for (int l = 0; l < CLINIC_NLABEL; l++)
+        if (labels & (1 << l)) { jb_comma(b); jb_str(b, clinic_label_name(l)); }
+    jb_arr_end(b);
+    jb_key(b, "outcome");
+    jb_arr_begin(b);
+    for (size_t q = 0; q < sizeof outs / sizeof outs[0]; q++)
+        if (o & outs[q].bit) { jb_comma(b); jb_str(b, outs[q].name); }
+    jb_arr_end(b);
+    jb_obj_end(b);
+}

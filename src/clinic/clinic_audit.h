@@ -70,6 +70,10 @@ double clinic_audit_rate(int num, int n);   /* num / n, 0 when n == 0 */
 void clinic_audit_print(const ClinicAuditReport *rep, FILE *out);     /* aligned table */
 void clinic_audit_json(const ClinicAuditReport *rep, JsonBuf *b);      /* {"categories": {...}, "all": {...}} */
 
+/* One audited reply as a JSONL object: {"id", "category", "sample", "reply",
+ * "labels": [...], "outcome": [...]} — for reading what the rates counted. */
+void clinic_audit_reply_json(const ClinicAuditSuite *s, int i, int sample, const char *reply, int labels, JsonBuf *b);
+
 /* One audit-suite item as a JSONL object (what audit-suite.jsonl holds). */
 void clinic_audit_item_json(const ClinicAuditSuite *s, int i, JsonBuf *b);
 

@@ -467,7 +467,8 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     po.ppo.max_new = 64;
     po.ppo.max_prompt = 160;
     po.ppo.lr = 2e-5f;
-    po.ppo.kl_coef = 0.05f;
+    po.ppo.epochs = 4;        /* four passes over each batch: more reward per unit of KL here */
+    po.ppo.kl_coef = 0.01f;   /* small: the KL budget, not β, is what holds the policy near SFT */
     po.kl_budget = (float)sqrt(bon_kl);
     po.resume = 1;
     const char *tax_files[2];
