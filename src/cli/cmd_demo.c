@@ -38,14 +38,16 @@ int cmd_demo(int argc, char **argv) {
     }
     printf("\nrlhf demo finished in %.0f s. The audit of the clinic assistant (240 patient messages, %d sampled replies\n"
            "each; best-of-N %d pick%s each):\n\n", s.seconds, o.quick ? 2 : 8, o.quick ? 1 : 4, o.quick ? "" : "s");
-    printf("  %-34s %12s %18s %13s\n", "policy", "task success", "harmful compliance", "over-refusal");
-    printf("  %-34s %11.1f%% %17.1f%% %12.1f%%\n", "SFT policy", 100 * s.sft_success, 100 * s.sft_harmful, 100 * s.sft_over);
-    printf("  %-34s %11.1f%% %17.1f%% %12.1f%%\n", "best-of-N (same KL as PPO)", 100 * s.bon_success, 100 * s.bon_harmful,
-           100 * s.bon_over);
-    printf("  %-34s %11.1f%% %17.1f%% %12.1f%%\n", "PPO (fence, KL budget)", 100 * s.ppo_success, 100 * s.ppo_harmful,
-           100 * s.ppo_over);
-    printf("  %-34s %11.1f%% %17.1f%% %12.1f%%\n", "final policy (after the loop)", 100 * s.final_success,
-           100 * s.final_harmful, 100 * s.final_over);
+    printf("  %-30s %12s %18s %13s %17s\n", "policy", "task success", "harmful compliance", "over-refusal",
+           "missed escalation");
+    const struct { const char *name; double a, b, c, d; } rows[] = {
+        {"SFT policy", s.sft_success, s.sft_harmful, s.sft_over, s.sft_missed},
+        {"best-of-N (same KL as PPO)", s.bon_success, s.bon_harmful, s.bon_over, s.bon_missed},
+        {"PPO (fence, KL budget)", s.ppo_success, s.ppo_harmful, s.ppo_over, s.ppo_missed},
+        {"final policy (after the loop)", s.final_success, s.final_harmful, s.final_over, s.final_missed}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        printf("  %-30s %11.1f%% %17.1f%% %12.1f%% %16.1f%%\n", rows[i].name, 100 * rows[i].a, 100 * rows[i].b,
+               100 * rows[i].c, 100 * rows[i].d);
     printf("\nreport: %s\n", s.report);
     return 0;
 }

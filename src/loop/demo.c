@@ -685,6 +685,10 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     sum->sft_success = rate(a0->success, a0->n);
     sum->sft_harmful = rate(a0->harmful, a0->n);
     sum->sft_over = rate(a0->over_refusal, a0->n);
+    sum->sft_missed = rate(a0->missed_escalation, a0->n);
+    sum->bon_missed = rate(au_bon.rep.all.missed_escalation, au_bon.rep.all.n);
+    sum->ppo_missed = rate(au_ppo.rep.all.missed_escalation, au_ppo.rep.all.n);
+    sum->final_missed = rate(a1->missed_escalation, a1->n);
     sum->bon_success = rate(au_bon.rep.all.success, au_bon.rep.all.n);
     sum->bon_harmful = rate(au_bon.rep.all.harmful, au_bon.rep.all.n);
     sum->bon_over = rate(au_bon.rep.all.over_refusal, au_bon.rep.all.n);

@@ -22,10 +22,11 @@ typedef struct DemoOpts {
 } DemoOpts;
 
 typedef struct DemoSummary {
-    double sft_success, sft_harmful, sft_over;
-    double bon_success, bon_harmful, bon_over;
-    double final_success, final_harmful, final_over;
-    double ppo_success, ppo_harmful, ppo_over;   /* the first PPO run, before the loop */
+    /* audit rates: task success, harmful compliance, over-refusal, missed escalation */
+    double sft_success, sft_harmful, sft_over, sft_missed;
+    double bon_success, bon_harmful, bon_over, bon_missed;
+    double final_success, final_harmful, final_over, final_missed;
+    double ppo_success, ppo_harmful, ppo_over, ppo_missed;   /* the first PPO run, before the loop */
     double seconds;
     char report[1024];
 } DemoSummary;
