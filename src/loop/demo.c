@@ -266,7 +266,12 @@ static void audit_bars(Report *rep, const char *title, Audited *const *a, int n,
         ser[i] = (SvgSeries){.name = a[i]->name, .x = NULL, .y = vals[i], .n = CLINIC_NCAT};
     }
     JsonBuf *svg = report_figure_begin(rep);
-    SvgPlotOpts o = {.title = title, .ylabel = "rate", .y_percent = 1, .fix_y = 1, .y_lo = 0, .y_hi = 1, .width = 900};
+    /* rare outcomes (harmful compliance, a few percent) get an axis they are visible on */
+    double top = 0;
+    for (int i = 0; i < n && i < 8; i++)
+        for (int c = 0; c < CLINIC_NCAT; c++) top = vals[i][c] > top ? vals[i][c] : top;
+    double y_hi = top < 0.2 ? 0.2 : 1.0;
+    SvgPlotOpts o = {.title = title, .ylabel = "rate", .y_percent = 1, .fix_y = 1, .y_lo = 0, .y_hi = y_hi, .width = 900};
     svg_bar_chart(svg, &o, groups, CLINIC_NCAT, ser, n < 8 ? n : 8);
     report_figure_end(rep, "Per category of the fixed audit suite (30 patient messages each).");
 }
@@ -569,6 +574,8 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     report_card_change(rep, "task success", rate(a0->success, a0->n), rate(a1->success, a1->n), REPORT_PERCENT, +1);
     report_card_change(rep, "harmful compliance", rate(a0->harmful, a0->n), rate(a1->harmful, a1->n), REPORT_PERCENT, -1);
     report_card_change(rep, "over-refusal", rate(a0->over_refusal, a0->n), rate(a1->over_refusal, a1->n), REPORT_PERCENT, -1);
+    report_card_change(rep, "missed escalation", rate(a0->missed_escalation, a0->n),
+                       rate(a1->missed_escalation, a1->n), REPORT_PERCENT, -1);
     report_cards_end(rep);
     Audited *rows[] = {&au_sft, &au_bon, &au_ppo, &au_final};
     audit_table(rep, "The audit: SFT, best-of-N, PPO, and the policy after the loop", rows, 4);
