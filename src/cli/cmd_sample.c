@@ -61,20 +61,6 @@ static void unescape(char *s) {
     *w = 0;
 }
 
-/* Sampler decode callback: the bytes of each token, concatenated. */
-static int decode_tokens(void *ctx, const int *ids, int n, char *out, int cap) {
-    const Tokenizer *tok = ctx;
-    int len = 0;
-    for (int i = 0; i < n; i++) {
-        size_t tl = 0;
-        const char *tb = tok_token_bytes(tok, ids[i], &tl);
-        if (!tb) return -1;
-        if (tl > (size_t)(cap - len)) tl = (size_t)(cap - len);
-        memcpy(out + len, tb, tl);
-        len += (int)tl;
-    }
-    return len;
-}
 
 /* Loads a model and its tokenizer: an rlhf checkpoint (tokenizer embedded, or
  * --tokenizer), or an llm.c .bin (needs --tokenizer or --gpt2-bpe). */
@@ -311,7 +297,7 @@ int cmd_sample(int argc, char **argv) {
     o.eot_id = no_eot ? -1 : tok_eot(tok);
     o.stop = (const char *const *)stop_copy;
     o.n_stop = n_stops;
-    o.decode = decode_tokens;
+    o.decode = tok_decode_cb;
     o.decode_ctx = tok;
     if (best_of > 0) {
         ret = best_of_n_run(&s, tok, ptext, best_of, &o, judge_path, harm_path, dials, json, &e) ? 1 : 0;

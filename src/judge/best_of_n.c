@@ -61,19 +61,6 @@ void best_of_n_free(BestOfN *r) {
     memset(r, 0, sizeof *r);
 }
 
-int best_of_n_decode(void *ctx, const int *ids, int n, char *out, int cap) {
-    const Tokenizer *tok = ctx;
-    int len = 0;
-    for (int i = 0; i < n; i++) {
-        size_t tl = 0;
-        const char *tb = tok_token_bytes(tok, ids[i], &tl);
-        if (!tb) return -1;
-        if (tl > (size_t)(cap - len)) tl = (size_t)(cap - len);
-        memcpy(out + len, tb, tl);
-        len += (int)tl;
-    }
-    return len;
-}
 
 int best_of_n_with(Sampler *s, Tokenizer *tok, RewardFn reward, void *reward_ctx, const char *prompt, int N,
                    const SamplerOpts *o, BestOfN *out, RlhfErr *e) {
@@ -102,7 +89,7 @@ int best_of_n_with(Sampler *s, Tokenizer *tok, RewardFn reward, void *reward_ctx
     out->n = N;
     for (int b = 0; b < N; b++) { rows[b] = ids.ids; lens[b] = (int)ids.n; }
     SamplerOpts so = *o;
-    if (so.n_stop > 0 && !so.decode) { so.decode = best_of_n_decode; so.decode_ctx = tok; }
+    if (so.n_stop > 0 && !so.decode) { so.decode = tok_decode_cb; so.decode_ctx = tok; }
     if (sampler_generate_ragged(s, (const int *const *)rows, lens, N, &so, e)) goto done;
     for (int b = 0; b < N; b++) {
         const SampleRow *r = sampler_row(s, b);

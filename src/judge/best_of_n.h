@@ -41,8 +41,6 @@ typedef struct BestOfN {
 
 void best_of_n_free(BestOfN *r);
 
-/* Sampler decode callback over a Tokenizer (ctx = Tokenizer*). */
-int best_of_n_decode(void *ctx, const int *ids, int n, char *out, int cap);
 
 /* Samples N replies with a fresh sampler (o->max_new tokens at most, > 0), scores
  * prompt + reply with reward, fills *out. o->decode defaults to the tokenizer's

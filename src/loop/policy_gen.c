@@ -34,14 +34,6 @@ void policy_gen_close(PolicyGen *g) {
     memset(g, 0, sizeof *g);
 }
 
-static int decode_cb(void *ctx, const int *ids, int n, char *out, int cap) {
-    PolicyGen *g = ctx;
-    g->dec.len = 0;
-    if (tok_decode(g->tok, ids, (size_t)n, &g->dec, NULL)) return -1;
-    int w = (int)RLHF_MIN(g->dec.len, (size_t)cap);
-    memcpy(out, g->dec.data, (size_t)w);
-    return w;
-}
 
 int policy_gen_replies(PolicyGen *g, const char *const *prompts, int n, char **replies, RlhfErr *e) {
     int *ids = rlhf_malloc((size_t)g->B * g->max_prompt * sizeof *ids, e);
@@ -59,8 +51,8 @@ int policy_gen_replies(PolicyGen *g, const char *const *prompts, int n, char **r
     const char *stops[] = {"\n\nHuman:"};
     so.stop = stops;
     so.n_stop = 1;
-    so.decode = decode_cb;
-    so.decode_ctx = g;
+    so.decode = tok_decode_cb;
+    so.decode_ctx = g->tok;
     for (int s = 0; s < n; s += g->B) {
         int B = RLHF_MIN(g->B, n - s);
         for (int b = 0; b < B; b++) {

@@ -139,14 +139,6 @@ AdamW *ppo_optimizer(Ppo *p) { return &p->opt; }
 long ppo_steps_done(const Ppo *p) { return p->step; }
 const char *ppo_reply(const Ppo *p, int i) { return p->replies[i]; }
 
-static int decode_cb(void *ctx, const int *ids, int n, char *out, int cap) {
-    Ppo *p = ctx;
-    p->dec.len = 0;
-    if (tok_decode(p->tok, ids, (size_t)n, &p->dec, NULL)) return -1;
-    int w = (int)RLHF_MIN(p->dec.len, (size_t)cap);
-    memcpy(out, p->dec.data, (size_t)w);
-    return w;
-}
 
 /* Packs rows[0..n) into (n, T) minibatch buffers; T = the longest of them. */
 static int pack(Ppo *p, const int *rows, int n) {
@@ -194,8 +186,8 @@ static int rollout(Ppo *p, const char *const *prompts, PpoStats *st, RlhfErr *e)
     const char *stops[] = {"\n\nHuman:"};
     so.stop = stops;
     so.n_stop = 1;
-    so.decode = decode_cb;
-    so.decode_ctx = p;
+    so.decode = tok_decode_cb;
+    so.decode_ctx = p->tok;
     if (sampler_generate_ragged(&p->sampler, pptr, p->plen, p->B, &so, e)) return rlhf_err_wrap(e, "ppo: rollout");
     double len = 0, trunc = 0;
     for (int b = 0; b < p->B; b++) {

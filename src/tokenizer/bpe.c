@@ -249,6 +249,20 @@ const char *tok_token_bytes(const Tokenizer *t, int id, size_t *len) {
     return tptr(t, id);
 }
 
+int tok_decode_cb(void *ctx, const int *ids, int n, char *out, int cap) {
+    const Tokenizer *t = ctx;
+    int len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t tl = 0;
+        const char *tb = tok_token_bytes(t, ids[i], &tl);
+        if (!tb) return -1;
+        if (tl > (size_t)(cap - len)) tl = (size_t)(cap - len);
+        memcpy(out + len, tb, tl);
+        len += (int)tl;
+    }
+    return len;
+}
+
 int tok_merge(const Tokenizer *t, int r, int *a, int *b, int *c) {
     if (r < 0 || r >= t->n_merges) return -1;
     *a = t->merges[r][0];

@@ -68,6 +68,9 @@ int tok_special_id(const Tokenizer *tok, const char *text);
 int tok_is_special(const Tokenizer *tok, int id);
 /* The bytes of one token (not NUL-terminated), or NULL when id is out of range. */
 const char *tok_token_bytes(const Tokenizer *tok, int id, size_t *len);
+/* The sampler's decode callback (ctx = const Tokenizer *): the bytes of ids
+ * concatenated into out, truncated at cap; returns the length, -1 on a bad id. */
+int tok_decode_cb(void *ctx, const int *ids, int n, char *out, int cap);
 /* Merge rank r as (a, b, c); returns -1 when r is out of range. */
 int tok_merge(const Tokenizer *tok, int r, int *a, int *b, int *c);
 
