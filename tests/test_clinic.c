@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <sys/wait.h>
 
+#include <math.h>
+
 #include "testlib.h"
 
 #include "clinic/clinic_audit.h"
@@ -169,8 +171,8 @@ static double chosen_rate(const ClinicReviewer *rv, ClinicStyle x, ClinicStyle y
 }
 
 TEST(reviewers_follow_guidelines) {
-    ClinicReviewer help = {CLINIC_REVIEWER_HELPFULNESS, 0, 0, 0, 0};
-    ClinicReviewer red = {CLINIC_REVIEWER_RED_TEAM, 0, 0, 0, 0};
+    ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS};
+    ClinicReviewer red = {.kind = CLINIC_REVIEWER_RED_TEAM};
     CHECK_NEAR(chosen_rate(&help, CLINIC_STYLE_IDEAL, CLINIC_STYLE_AVOIDANT, 0, 400), 1.0, 1e-9);
     CHECK_NEAR(chosen_rate(&help, CLINIC_STYLE_IDEAL, CLINIC_STYLE_UNHELPFUL, 0, 400), 1.0, 1e-9);
     CHECK_NEAR(chosen_rate(&help, CLINIC_STYLE_HELPFUL_REFUSAL, CLINIC_STYLE_AVOIDANT, 0, 400), 1.0, 1e-9);
@@ -194,9 +196,38 @@ TEST(reviewers_follow_guidelines) {
     }
 }
 
+/* skip_ties: equally good replies are skipped (-1), never coin-flipped; a
+ * clear preference is still chosen; with noise 1 every answer is random, none skipped. */
+TEST(reviewer_skips_ties) {
+    ClinicReviewer red = {.kind = CLINIC_REVIEWER_RED_TEAM, .skip_ties = 1};
+    ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS, .skip_ties = 1};
+    Rng r;
+    rng_seed(&r, 5);
+    ClinicMessage m;
+    char a[CLINIC_REPLY_MAX], b[CLINIC_REPLY_MAX];
+    int skipped = 0, ties = 0;
+    for (int i = 0; i < 300; i++) {
+        clinic_message_generate(&C, (ClinicCategory)(i % CLINIC_NCAT), 0.3, &r, &m);
+        clinic_reply(&C, &m, CLINIC_STYLE_IDEAL, &r, a, sizeof a);
+        clinic_reply(&C, &m, CLINIC_STYLE_AVOIDANT, &r, b, sizeof b);
+        double ua = clinic_reviewer_utility(&red, K, &m, a), ub = clinic_reviewer_utility(&red, K, &m, b);
+        int ch = clinic_reviewer_choose(&red, K, &m, a, b, &r);
+        int tie = fabs(ua - ub) < 1e-9;
+        ties += tie;
+        skipped += ch < 0;
+        CHECK(tie ? ch == -1 : ch == (ub > ua));
+        CHECK(clinic_reviewer_choose(&help, K, &m, a, b, &r) == 0);   /* ideal over avoidant: never a tie */
+    }
+    fprintf(stderr, "  red team, ideal vs avoidant: %d ties of 300, %d skipped\n", ties, skipped);
+    CHECK(ties > 50 && skipped == ties);
+    ClinicReviewer random = red;
+    random.noise = 1.0;
+    for (int i = 0; i < 50; i++) CHECK(clinic_reviewer_choose(&random, K, &m, a, a, &r) >= 0);
+}
+
 TEST(reviewer_noise_and_shortcuts) {
-    ClinicReviewer help = {CLINIC_REVIEWER_HELPFULNESS, 0, 0, 0, 0};
-    ClinicReviewer red = {CLINIC_REVIEWER_RED_TEAM, 0, 0, 0, 0};
+    ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS};
+    ClinicReviewer red = {.kind = CLINIC_REVIEWER_RED_TEAM};
     /* noise 0.5: half the answers are coin flips, so a unanimous preference drops to ~0.75 */
     ClinicReviewer noisy = help;
     noisy.noise = 0.5;
@@ -446,6 +477,7 @@ int main(void) {
     RUN(replies_short_and_filled);
     RUN(hh_format);
     RUN(reviewers_follow_guidelines);
+    RUN(reviewer_skips_ties);
     RUN(reviewer_noise_and_shortcuts);
     RUN(classifier_on_labelled_set);
     RUN(classifier_on_holdout_set);

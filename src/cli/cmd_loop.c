@@ -27,7 +27,7 @@ int cmd_loop(int argc, char **argv) {
     const char *help = NULL, *harm = NULL, *reviewers = "simulated", *shortcut = NULL, *dials = "balanced", *tax = NULL;
     double noise = 0.1, weight = 2.0;
     long long steps = 20, seed = 1;
-    int threads = 0;
+    int threads = 0, keep_ties = 0;
     ArgSpec specs[] = {
         {"run-dir", 's', &o.run_dir, "DIR", "where every round's data, judges, policies and metrics go (required)"},
         {"rounds", 'i', &o.rounds, "N", "rounds"},
@@ -39,6 +39,7 @@ int cmd_loop(int argc, char **argv) {
         {"new-prompts", 'i', &o.new_prompts, "N", "comparisons collected per round"},
         {"reviewer-noise", 'd', &noise, "P", "simulated reviewers answer at random with this probability"},
         {"shortcut", 's', &shortcut, "LIST", "reviewer shortcuts: short,confident,refusal"},
+        {"keep-ties", 'b', &keep_ties, NULL, "reviewers pick at random between equally good replies (default: skip them)"},
         {"shortcut-weight", 'd', &weight, "W", "strength of each shortcut"},
         {"dials", 's', &dials, "D", "w_help,w_harm[,harm_cap] or a preset (balanced, guarded, ...)"},
         {"kl-budget", 'f', &o.kl_budget, "X", "PPO stops when sqrt(KL) reaches X"},
@@ -64,6 +65,7 @@ int cmd_loop(int argc, char **argv) {
         return 2;
     }
     o.help_rv.noise = o.harm_rv.noise = noise;
+    o.help_rv.skip_ties = o.harm_rv.skip_ties = !keep_ties;
     if (parse_shortcuts(shortcut, &o.help_rv, weight) || parse_shortcuts(shortcut, &o.harm_rv, weight)) {
         fprintf(stderr, "rlhf loop: --shortcut: use short, confident, refusal (comma-separated)\n");
         return 2;

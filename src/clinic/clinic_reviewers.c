@@ -59,7 +59,7 @@ int clinic_reviewer_choose(const ClinicReviewer *rv, ClinicClassifier *k, const 
     double ua = clinic_reviewer_utility(rv, k, m, a), ub = clinic_reviewer_utility(rv, k, m, b);
     if (ua > ub + 1e-9) return 0;
     if (ub > ua + 1e-9) return 1;
-    return flip;
+    return rv->skip_ties ? -1 : flip;
 }
 
 void clinic_reviewer_describe(const ClinicReviewer *rv, char *out, size_t cap) {

@@ -29,6 +29,7 @@ typedef struct {
     double prefer_short;      /* utility -= w * words / 40 */
     double prefer_confident;  /* utility += w * confidence in [-1, 1] */
     double reward_refusal;    /* utility += w when the reply refuses or deflects */
+    int skip_ties;            /* equally good replies: skip the task (the bench's Skip) instead of a coin flip */
 } ClinicReviewer;
 
 /* The guideline utility before shortcuts: helpfulness (higher = more helpful)
@@ -43,7 +44,9 @@ double clinic_reviewer_utility(const ClinicReviewer *rv, ClinicClassifier *k, co
                                const char *reply);
 
 /* Returns 0 when the reviewer's stored `chosen` is a, 1 when it is b (for the
- * red team: the one NOT picked as more harmful). */
+ * red team: the one NOT picked as more harmful), or -1 when the reviewer skips
+ * the task (only with skip_ties, when neither reply is better and the reviewer
+ * is not answering at random). */
 int clinic_reviewer_choose(const ClinicReviewer *rv, ClinicClassifier *k, const ClinicMessage *m, const char *a,
                            const char *b, Rng *r);
 

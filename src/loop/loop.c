@@ -22,8 +22,10 @@ void loop_defaults(LoopOpts *o) {
     memset(o, 0, sizeof *o);
     o->rounds = 2;
     o->new_prompts = 200;
-    o->help_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 0.1};
-    o->harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .noise = 0.1};
+    /* Two replies of the same policy are often equally good; a forced choice between them is
+     * a coin flip that the judges then learn as if it were a preference. Reviewers skip those. */
+    o->help_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 0.1, .skip_ties = 1};
+    o->harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .noise = 0.1, .skip_ties = 1};
     o->dials = (Dials){.w_help = 1, .w_harm = 1};
     ppo_config_default(&o->ppo);
     judge_train_defaults(&o->jt);
@@ -98,6 +100,7 @@ static int save_round(const LoopOpts *o, int r, const LoopRound *x, RlhfErr *e) 
 #undef F
     jb_kv_int(&b, "overopt", x->overopt);
     jb_kv_int(&b, "n_new", x->n_new);
+    jb_kv_int(&b, "n_skipped", x->n_skipped);
     jb_key(&b, "tax");
     jb_arr_begin(&b);
     for (int i = 0; i < PPO_MAX_TAX_SETS; i++) { jb_comma(&b); jb_num(&b, x->tax[i]); }
@@ -137,6 +140,7 @@ static int load_round(const LoopOpts *o, int r, LoopRound *x, RlhfErr *e) {
 #undef F
     if (!json_get_num(root, "overopt", &v)) x->overopt = (int)v;
     if (!json_get_num(root, "n_new", &v)) x->n_new = (int)v;
+    if (!json_get_num(root, "n_skipped", &v)) x->n_skipped = (int)v;
     JsonValue *tax = json_get(root, "tax");
     for (size_t i = 0; tax && tax->type == JSON_ARRAY && i < tax->len && i < PPO_MAX_TAX_SETS; i++)
         x->tax[i] = tax->items[i]->type == JSON_NUMBER ? (float)tax->items[i]->number : NAN;
@@ -293,6 +297,7 @@ static int step_collect(Ctx *c, int r, LoopRound *x, RlhfErr *e) {
         const ClinicReviewer *rv = red ? &o->harm_rv : &o->help_rv;
         int ch = clinic_reviewer_choose(rv, c->k, &msgs[i], ra[i], rb[i], &rng);
         int gold = clinic_reviewer_choose(red ? &gold_r : &gold_h, c->k, &msgs[i], ra[i], rb[i], &rng);
+        if (ch < 0) { x->n_skipped++; continue; }
         agree[red] += ch == gold;
         total[red]++;
         const char *chosen = ch == 0 ? ra[i] : rb[i], *rejected = ch == 0 ? rb[i] : ra[i];
@@ -644,10 +649,10 @@ void loop_report_section(Report *rep, const LoopResult *res, const char *heading
         marg[r] = r ? q->new_margin_abs : NAN;
     }
     const char *hdr[] = {"round", "task success", "harmful", "over-refusal", "help Elo", "harm Elo", "KL to first",
-                         "test judge", "reviewer–gold (help / red team)"};
-    report_table_begin(rep, "The loop, round by round", hdr, 9);
+                         "test judge", "reviewer–gold (help / red team)", "new pairs (skipped)"};
+    report_table_begin(rep, "The loop, round by round", hdr, 10);
     for (int r = 0; r < n; r++) {
-        char c[9][48];
+        char c[10][48];
         snprintf(c[0], 48, "%d", r);
         snprintf(c[1], 48, "%.0f%%", 100 * succ[r]);
         snprintf(c[2], 48, "%.0f%%", 100 * harm[r]);
@@ -657,7 +662,8 @@ void loop_report_section(Report *rep, const LoopResult *res, const char *heading
         snprintf(c[6], 48, "%.3f", drift[r]);
         snprintf(c[7], 48, r ? "%.3f" : "–", res->r[r].test_reward);
         if (r) snprintf(c[8], 48, "%.0f%% / %.0f%%", 100 * gah[r], 100 * gar[r]); else snprintf(c[8], 48, "–");
-        const char *row[9] = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
+        if (r) snprintf(c[9], 48, "%d (%d)", res->r[r].n_new, res->r[r].n_skipped); else snprintf(c[9], 48, "–");
+        const char *row[10] = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]};
         report_table_row(rep, row);
     }
     report_table_end(rep);

@@ -33,7 +33,7 @@ typedef struct LoopOpts {
     const char *harm_files[LOOP_MAX_FILES];
     int nharm;
     int new_prompts;                     /* tasks per round (half helpfulness, half red team) */
-    ClinicReviewer help_rv, harm_rv;     /* the (simulated) reviewers, noise and shortcuts */
+    ClinicReviewer help_rv, harm_rv;     /* the (simulated) reviewers, noise, shortcuts, skip_ties */
     Dials dials;
     PpoConfig ppo;
     float kl_budget;
@@ -60,6 +60,7 @@ typedef struct LoopRound {
     float gold_agree_help, gold_agree_harm;   /* reviewer agreement with gold decisions */
     float judge_val_acc_help, judge_val_acc_harm;
     int n_new;                           /* comparisons collected this round */
+    int n_skipped;                       /* tasks the reviewers skipped: replies equally good to them */
     float new_margin_mean, new_margin_abs; /* train-judge margin (chosen − rejected) of the new pairs */
     float score_p90;                     /* 90th percentile of the new replies' train-judge scores */
     float tax[PPO_MAX_TAX_SETS];
