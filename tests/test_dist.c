@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "testlib.h"
+#include "judge/judge.h"
 #include "dist/dist.h"
 #include "dist/dist_batch.h"
 #include "model/checkpoint.h"
@@ -264,6 +265,76 @@ TEST(two_ranks_match_one_rank_in_sft) {
     CHECK(varied && t1[0] < 4 * 32);
 }
 
+/* The judge: pairs of a micro-batch are split across ranks (--batch per rank, as in
+ * pretraining), so 2 ranks with --batch 3 train like 1 rank with --batch 6; the pairs
+ * have different lengths, so the ranks' shares pad to different widths. */
+TEST(two_ranks_match_one_rank_in_judge_training) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    if (!have_mpirun()) SKIP("mpirun not found (install openmpi-bin to run the MPI equivalence test)");
+    if (!dist_compiled()) SKIP("this build has no MPI support (the Makefile found no `pkg-config ompi-c`)");
+    char init[256], data[256], one[256], two[256], cmd[2048];
+    snprintf(init, sizeof init, "%s/one.ckpt", DIR);
+    REQUIRE(rlhf_file_exists(init));   /* from the pretraining test */
+    snprintf(data, sizeof data, "%s/pairs.jsonl", DIR);
+    snprintf(one, sizeof one, "%s/judge1.judge", DIR);
+    snprintf(two, sizeof two, "%s/judge2.judge", DIR);
+    unlink(one); unlink(two);
+    FILE *f = fopen(data, "w");
+    REQUIRE(f);
+    const char *day[] = {"Monday", "Tuesday", "Friday"};
+    for (int i = 0; i < 90; i++) {   /* planted preference: a booked visit beats a refusal */
+        fprintf(f, "{\"chosen\": \"\\n\\nHuman: Visit %d on %s?\\n\\nAssistant: Booked, %s at %d am.", i, day[i % 3],
+                day[i % 3], 8 + i % 4);
+        for (int r = 0; r < i % 5; r++) fprintf(f, " See you then.");
+        fprintf(f, "\", \"rejected\": \"\\n\\nHuman: Visit %d on %s?\\n\\nAssistant: No.\"}\n", i, day[i % 3]);
+    }
+    fclose(f);
+    const char *common = "--epochs 2 --lr 1e-3 --seq 32 --val-frac 0.2 --eval-every 4 --threads 1 --quiet";
+    snprintf(cmd, sizeof cmd, "%s judge train --init %s --out %s --batch 6 %s %s 2>%s/judge1.err >/dev/null", bin, init,
+             one, common, data, DIR);
+    REQUIRE(system(cmd) == 0);
+    snprintf(cmd, sizeof cmd,
+             "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe --allow-run-as-root -np 2 "
+             "%s judge train --init %s --out %s --batch 3 %s %s >%s/judge2.err 2>&1",
+             bin, init, two, common, data, DIR);
+    int rc = system(cmd);
+    if (rc != 0) {
+        snprintf(cmd, sizeof cmd, "tail -20 %s/judge2.err >&2", DIR);
+        (void)system(cmd);
+    }
+    REQUIRE(rc == 0);
+    char m1[300], m2[300];
+    snprintf(m1, sizeof m1, "%s.metrics.jsonl", one);
+    snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
+    double a1[64], a2[64];
+    int n1 = read_series(m1, "loss", a1, 64);
+    REQUIRE(n1 >= 20);   /* train steps and validations */
+    compare_losses(m1, m2, n1, "judge train");
+    int k1 = read_series(m1, "acc", a1, 64), k2 = read_series(m2, "acc", a2, 64);
+    CHECK(k1 == k2 && k1 > 0);
+    for (int i = 0; i < k1 && i < k2; i++) CHECK_NEAR(a1[i], a2[i], 1e-9);
+    /* the saved judges: the same weights to fp32 tolerance, and only one file each */
+    RlhfErr e;
+    Judge ja, jb;
+    REQUIRE(judge_load(&ja, one, &e) == 0);
+    REQUIRE(judge_load(&jb, two, &e) == 0);
+    REQUIRE(ja.model.num_params == jb.model.num_params);
+    double maxd = 0;
+    for (size_t i = 0; i < ja.model.num_params; i++) {
+        double dd = fabs((double)ja.model.param_mem[i] - jb.model.param_mem[i]);
+        if (dd > maxd) maxd = dd;
+    }
+    fprintf(stderr, "  judge: final parameters differ by at most %.2g; offsets %.6f / %.6f\n", maxd, ja.offset, jb.offset);
+    /* Adam divides by sqrt(v): a parameter whose gradient is ~0 moves by ±lr on rounding noise
+     * alone, so a few weights can differ by a few lr (1e-3) while every loss and validation
+     * score above agrees to 1e-6; the check is that no weight drifts further than that */
+    CHECK_MSG(maxd <= 5e-3, "judge parameters differ by up to %.3g", maxd);
+    CHECK_NEAR(ja.offset, jb.offset, 5e-3 * (1 + fabs(ja.offset)));
+    judge_free(&ja);
+    judge_free(&jb);
+}
+
 int main(void) {
     RUN(without_mpirun_one_rank_and_no_ops);
     RUN(refuses_mpi_launch_when_built_without_mpi);
@@ -271,5 +342,6 @@ int main(void) {
     RUN(sharded_rows_equal_the_global_batch);
     RUN(two_ranks_match_one_rank_with_the_global_batch);
     RUN(two_ranks_match_one_rank_in_sft);
+    RUN(two_ranks_match_one_rank_in_judge_training);
     return test_summary();
 }

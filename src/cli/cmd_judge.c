@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "data/comparisons.h"
 #include "data/split.h"
 #include "judge/baselines.h"
@@ -195,15 +196,22 @@ static int judge_train_cmd(int argc, char **argv) {
     jb_kv_num(&mb, "seconds", res.seconds);
     snprintf(meta, sizeof meta, "%s", mb.data ? mb.data : "");
     jb_free(&mb);
-    if (judge_save(&j, out, meta, &e)) goto done;
-    printf("judge %s (%s): %ld steps in %.1f s; validation %ld pairs: before training loss %.4f acc %.1f%%, "
+    /* under mpirun every rank holds the same judge; rank 0 writes it, and all stop if that fails */
+    int save_failed = dist_is_root() && judge_save(&j, out, meta, &e);
+    if (dist_any(save_failed)) {
+        if (!save_failed) rlhf_err(&e, "rank 0 could not write %s", out);
+        goto done;
+    }
+    if (dist_is_root())
+        printf("judge %s (%s): %ld steps in %.1f s; validation %ld pairs: before training loss %.4f acc %.1f%%, "
            "best (step %ld, epoch %d) loss %.4f acc %.1f%% mean margin %.3f; centring offset %.4f scale %.4f\n",
            out, j.kind, res.steps, res.seconds, res.val_pairs, res.first_val_loss, 100 * res.first_val_acc,
            res.best_step, res.best_epoch, res.best_val_loss, 100 * res.best_val_acc, res.best_val_margin, res.offset,
            res.scale);
     ret = 0;
 done:
-    if (ret) fprintf(stderr, "rlhf judge train: %s\n", e.msg);
+    if (ret) fprintf(stderr, "rlhf judge train: %s%s\n", dist_size() > 1 ? "rank failed: " : "", e.msg);
+    if (ret && dist_size() > 1) dist_abort(1);   /* the other ranks would wait in their next collective */
     if (have_judge) judge_free(&j);
     comparison_set_free(&all);
     comparison_set_free(&tr);

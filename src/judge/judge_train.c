@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "judge/calibration.h"
 #include "model/adamw.h"
 #include "util/json.h"
@@ -197,7 +198,10 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
     AdamW opt = {0};
     MetricsLog log = {0};
     int log_open = 0, opt_ok = 0, rc = -1;
-    int P = o->B, T = j->max_len;
+    /* Data parallel (under mpirun): o->B pairs per rank, so one micro-batch is B·ranks pairs,
+     * the same as one rank with that batch (as pretraining does). */
+    const int rank = dist_rank(), nranks = dist_size(), root = dist_is_root();
+    int P = o->B, T = j->max_len, Pg = o->B * nranks;
     int *tokens = NULL, *pos = NULL, *idx = NULL;
     uint8_t *mask = NULL;
     float *scratch = NULL, *best = NULL, *vrc = NULL, *vrr = NULL, *brc = NULL, *brr = NULL;
@@ -223,10 +227,14 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
     if (gpt2_reserve(m, 2 * P, T, 1, e)) goto done;
     if (adamw_init(&opt, m, 0.9f, 0.95f, 1e-8f, o->weight_decay, e)) goto done;
     opt_ok = 1;
-    if (metrics_open(&log, o->metrics, 0, e)) goto done;
+    /* Every rank takes its share of each micro-batch's pairs, gradients are averaged, every rank
+     * steps the same optimizer; only rank 0 writes. The ranks start from rank 0's weights so a
+     * head initialised differently cannot split them. */
+    if (nranks > 1) dist_bcast(m->param_mem, m->num_params * sizeof(float));
+    if (metrics_open(&log, root ? o->metrics : NULL, 0, e)) goto done;
     log_open = 1;
 
-    long micro_per_epoch = (tp.n + P - 1) / P;
+    long micro_per_epoch = (tp.n + Pg - 1) / Pg;
     long steps_per_epoch = (micro_per_epoch + o->accum - 1) / o->accum;
     long total = steps_per_epoch * o->epochs;
     ValResult v;
@@ -250,27 +258,30 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
 
     Progress prog;
     progress_begin(&prog, "judge train", total, "pair");
-    prog.quiet |= o->quiet;
+    prog.quiet |= o->quiet || !root;
     long step = 0, pairs_done = 0;
     double loss_ema = NAN, acc_ema = NAN;
     for (int ep = 0; ep < o->epochs; ep++) {
-        epoch_order(order, &tp, P, o->seed, ep, idx);
+        epoch_order(order, &tp, Pg, o->seed, ep, idx);
         long cur = 0;
         for (long s = 0; s < steps_per_epoch; s++) {
             gpt2_zero_grad(m);
             double sloss = 0, sok = 0;
             long spairs = 0;
             for (int a = 0; a < o->accum && cur < tp.n; a++) {
-                int np = (int)RLHF_MIN((long)P, tp.n - cur);
+                int np = (int)RLHF_MIN((long)Pg, tp.n - cur);
+                long b0, b1;   /* this rank's pairs of the micro-batch: [cur + b0, cur + b1) */
+                dist_shard(np, rank, nranks, &b0, &b1);
+                int nl = (int)(b1 - b0);
                 int Tb = 1;
-                for (int i = 0; i < np; i++) {
-                    long pi = order[cur + i];
+                for (int i = 0; i < nl; i++) {
+                    long pi = order[cur + b0 + i];
                     Tb = RLHF_MAX(Tb, RLHF_MAX(tp.len[2 * pi], tp.len[2 * pi + 1]));
                 }
                 for (int w = 0; w < 2; w++)
-                    for (int i = 0; i < np; i++) {
-                        long q = 2 * order[cur + i] + w;
-                        int row = w * np + i, L = tp.len[q];
+                    for (int i = 0; i < nl; i++) {
+                        long q = 2 * order[cur + b0 + i] + w;
+                        int row = w * nl + i, L = tp.len[q];
                         int *dst = tokens + (size_t)row * Tb;
                         uint8_t *mk = mask + (size_t)row * Tb;
                         memcpy(dst, tp.tok + tp.off[q], (size_t)L * sizeof *dst);
@@ -280,16 +291,26 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
                         res->train_tokens += L;
                     }
                 /* the step's loss is the mean over its pairs: weight each micro-batch by its share
-                 * (exact except for a short last step of an epoch) */
-                double ok = 0;
-                float l = judge_bt_batch(m, tokens, mask, pos, np, Tb, 1, (float)np / (float)(P * o->accum),
-                                         scratch, &ok);
-                sloss += (double)l * np;
-                sok += ok;
+                 * (exact except for a short last step of an epoch); the all-reduce below
+                 * averages the ranks' gradients, hence P (per rank), not Pg, here */
+                if (nl > 0) {
+                    double ok = 0;
+                    float l = judge_bt_batch(m, tokens, mask, pos, nl, Tb, 1,
+                                             (float)nl / (float)(P * o->accum), scratch, &ok);
+                    sloss += (double)l * nl;
+                    sok += ok;
+                }
                 spairs += np;
                 cur += np;
             }
             if (spairs == 0) break;
+            if (nranks > 1) {
+                double st[2] = {sloss, sok};
+                dist_allreduce_mean(m->grad_mem, m->num_params);
+                dist_allreduce_sum_double(st, 2);
+                sloss = st[0];
+                sok = st[1];
+            }
             float gn = gpt2_clip_grad_norm(m, o->grad_clip);
             if (!isfinite(gn)) {
                 rlhf_err(e, "judge train: gradient norm is %g at step %ld (lower --lr?)", gn, step);
@@ -347,6 +368,11 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
              100 * res->best_val_acc, res->best_step);
     progress_end(&prog, step, (double)pairs_done, extra);
     res->steps = step;
+    if (nranks > 1) {
+        double tt = (double)res->train_tokens;
+        dist_allreduce_sum_double(&tt, 1);
+        res->train_tokens = (long)tt;
+    }
     memcpy(m->param_mem, best, m->num_params * sizeof *best);
 
     /* centring on the best model's raw scores of the validation replies */
