@@ -162,7 +162,7 @@ static int hh_subsample(const char *hh_dir, const char *name, int max_rows, cons
     JsonBuf scratch;
     jb_init(&scratch);
     Comparison c;
-    int rc = 0, got;
+    int rc = 0, got = 0;
     *kept = 0;
     while (*kept < max_rows && (got = comparison_reader_next(r, &c, e)) == 1) {
         if (comparison_write_hh(f, &c, &scratch, e)) { rc = -1; break; }
