@@ -140,11 +140,32 @@ static void compare_losses(const char *m1, const char *m2, int steps, const char
 
 static int have_mpirun(void) { return system("command -v mpirun >/dev/null 2>&1") == 0; }
 
-TEST(two_ranks_match_one_rank_with_the_global_batch) {
+/* The rlhf binary for an MPI equivalence test; skips the test when it cannot run here. */
+static const char *mpi_test_bin(void) {
     const char *bin = getenv("RLHF_BIN");
     if (!bin) SKIP("RLHF_BIN not set (run through make test)");
     if (!have_mpirun()) SKIP("mpirun not found (install openmpi-bin to run the MPI equivalence test)");
     if (!dist_compiled()) SKIP("this build has no MPI support (the Makefile found no `pkg-config ompi-c`)");
+    return bin;
+}
+
+/* `mpirun -np 2 BIN ARGS > LOG 2>&1`; on failure the log's tail goes to stderr. */
+static int run_two_ranks(const char *bin, const char *args, const char *log) {
+    char cmd[2048];
+    /* ASAN_OPTIONS: Open MPI's own allocations look like leaks to an ASan build */
+    snprintf(cmd, sizeof cmd,
+             "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe --allow-run-as-root -np 2 %s %s >%s 2>&1", bin, args,
+             log);
+    int rc = system(cmd);
+    if (rc != 0) {
+        snprintf(cmd, sizeof cmd, "tail -20 %s >&2", log);
+        (void)system(cmd);
+    }
+    return rc;
+}
+
+TEST(two_ranks_match_one_rank_with_the_global_batch) {
+    const char *bin = mpi_test_bin();
     mkdir("build", 0755); mkdir(DIR, 0755);
     char corpus[256], one[256], two[256], cmd[2048];
     snprintf(corpus, sizeof corpus, "%s/corpus.txt", DIR);
@@ -157,17 +178,10 @@ TEST(two_ranks_match_one_rank_with_the_global_batch) {
                          "--chunk-bytes 256 --threads 1";
     snprintf(cmd, sizeof cmd, "%s pretrain --out %s --batch 4 %s %s 2>%s/one.err", bin, one, common, corpus, DIR);
     REQUIRE(system(cmd) == 0);
-    /* ASAN_OPTIONS: Open MPI's own allocations look like leaks to an ASan build */
-    snprintf(cmd, sizeof cmd,
-             "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe --allow-run-as-root -np 2 "
-             "%s pretrain --out %s --batch 2 %s %s >%s/two.err 2>&1",
-             bin, two, common, corpus, DIR);
-    int rc = system(cmd);
-    if (rc != 0) {
-        snprintf(cmd, sizeof cmd, "tail -20 %s/two.err >&2", DIR);
-        (void)system(cmd);
-    }
-    REQUIRE(rc == 0);
+    char args[1024], log[300];
+    snprintf(args, sizeof args, "pretrain --out %s --batch 2 %s %s", two, common, corpus);
+    snprintf(log, sizeof log, "%s/two.err", DIR);
+    REQUIRE(run_two_ranks(bin, args, log) == 0);
 
     /* per-step training loss and held-out loss: the same to fp32 tolerance */
     char m1[300], m2[300];
@@ -213,10 +227,7 @@ TEST(two_ranks_match_one_rank_with_the_global_batch) {
  * numbers of trained targets: the loss must be normalised by the global count
  * (a per-rank mean would weight the tokens of a sparse share more). */
 TEST(two_ranks_match_one_rank_in_sft) {
-    const char *bin = getenv("RLHF_BIN");
-    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
-    if (!have_mpirun()) SKIP("mpirun not found (install openmpi-bin to run the MPI equivalence test)");
-    if (!dist_compiled()) SKIP("this build has no MPI support (the Makefile found no `pkg-config ompi-c`)");
+    const char *bin = mpi_test_bin();
     char init[256], data[256], one[256], two[256], cmd[2048];
     snprintf(init, sizeof init, "%s/one.ckpt", DIR);
     REQUIRE(rlhf_file_exists(init));   /* from the pretraining test */
@@ -238,16 +249,10 @@ TEST(two_ranks_match_one_rank_in_sft) {
     snprintf(cmd, sizeof cmd, "%s sft --init %s --out %s --batch 4 %s %s 2>%s/sft1.err", bin, init, one, common, data,
              DIR);
     REQUIRE(system(cmd) == 0);
-    snprintf(cmd, sizeof cmd,
-             "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe --allow-run-as-root -np 2 "
-             "%s sft --init %s --out %s --batch 2 %s %s >%s/sft2.err 2>&1",
-             bin, init, two, common, data, DIR);
-    int rc = system(cmd);
-    if (rc != 0) {
-        snprintf(cmd, sizeof cmd, "tail -20 %s/sft2.err >&2", DIR);
-        (void)system(cmd);
-    }
-    REQUIRE(rc == 0);
+    char args[1024], log[300];
+    snprintf(args, sizeof args, "sft --init %s --out %s --batch 2 %s %s", init, two, common, data);
+    snprintf(log, sizeof log, "%s/sft2.err", DIR);
+    REQUIRE(run_two_ranks(bin, args, log) == 0);
     char m1[300], m2[300];
     snprintf(m1, sizeof m1, "%s.metrics.jsonl", one);
     snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
@@ -269,10 +274,7 @@ TEST(two_ranks_match_one_rank_in_sft) {
  * pretraining), so 2 ranks with --batch 3 train like 1 rank with --batch 6; the pairs
  * have different lengths, so the ranks' shares pad to different widths. */
 TEST(two_ranks_match_one_rank_in_judge_training) {
-    const char *bin = getenv("RLHF_BIN");
-    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
-    if (!have_mpirun()) SKIP("mpirun not found (install openmpi-bin to run the MPI equivalence test)");
-    if (!dist_compiled()) SKIP("this build has no MPI support (the Makefile found no `pkg-config ompi-c`)");
+    const char *bin = mpi_test_bin();
     char init[256], data[256], one[256], two[256], cmd[2048];
     snprintf(init, sizeof init, "%s/one.ckpt", DIR);
     REQUIRE(rlhf_file_exists(init));   /* from the pretraining test */
@@ -294,16 +296,10 @@ TEST(two_ranks_match_one_rank_in_judge_training) {
     snprintf(cmd, sizeof cmd, "%s judge train --init %s --out %s --batch 6 %s %s 2>%s/judge1.err >/dev/null", bin, init,
              one, common, data, DIR);
     REQUIRE(system(cmd) == 0);
-    snprintf(cmd, sizeof cmd,
-             "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe --allow-run-as-root -np 2 "
-             "%s judge train --init %s --out %s --batch 3 %s %s >%s/judge2.err 2>&1",
-             bin, init, two, common, data, DIR);
-    int rc = system(cmd);
-    if (rc != 0) {
-        snprintf(cmd, sizeof cmd, "tail -20 %s/judge2.err >&2", DIR);
-        (void)system(cmd);
-    }
-    REQUIRE(rc == 0);
+    char args[1024], log[300];
+    snprintf(args, sizeof args, "judge train --init %s --out %s --batch 3 %s %s", init, two, common, data);
+    snprintf(log, sizeof log, "%s/judge2.err", DIR);
+    REQUIRE(run_two_ranks(bin, args, log) == 0);
     char m1[300], m2[300];
     snprintf(m1, sizeof m1, "%s.metrics.jsonl", one);
     snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
