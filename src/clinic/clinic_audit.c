@@ -109,59 +109,46 @@ static int find_item(const ClinicAuditSuite *s, const char *text) {
     return -1;
 }
 
+typedef struct { const ClinicAuditSuite *s; ClinicClassifier *k; ClinicAuditReport *rep; } RepliesCtx;
+
+static int replies_line(void *ctx, JsonValue *root, const char *path, int lineno, RlhfErr *e) {
+    RepliesCtx *c = ctx;
+    const ClinicAuditSuite *s = c->s;
+    const char *reply = json_get_str(root, "reply");
+    const char *conv = json_get_str(root, "prompt");
+    if (!conv) conv = json_get_str(root, "conversation");
+    const char *cat = json_get_str(root, "category");
+    double id;
+    int idx = -1;
+    if (!reply) return rlhf_err(e, "%s:%d: field 'reply': missing or not a string", path, lineno);
+    if (json_get_num(root, "id", &id) == 0) {
+        idx = (int)id;
+        if (idx < 0 || idx >= s->n || id != (double)idx)
+            return rlhf_err(e, "%s:%d: field 'id': %g is not an audit-suite index (0..%d)", path, lineno, id, s->n - 1);
+    } else if (conv) {
+        idx = find_item(s, conv);
+    } else {
+        return rlhf_err(e, "%s:%d: need field 'id' or 'prompt'/'conversation'", path, lineno);
+    }
+    if (idx >= 0) {
+        clinic_audit_add(c->rep, &s->items[idx], clinic_classify(c->k, reply));
+        return 0;
+    }
+    int cc = clinic_category_from_name(cat);
+    if (cc < 0)
+        return rlhf_err(e, "%s:%d: conversation is not in the audit suite and field 'category' is %s", path, lineno,
+                        cat ? "unknown" : "missing");
+    ClinicMessage m;
+    message_from_category((ClinicCategory)cc, &m);
+    clinic_audit_add(c->rep, &m, clinic_classify(c->k, reply));
+    return 0;
+}
+
 int clinic_audit_replies_file(const ClinicAuditSuite *s, ClinicClassifier *k, const char *path,
                               ClinicAuditReport *rep, RlhfErr *e) {
     memset(rep, 0, sizeof *rep);
-    char *text;
-    size_t len;
-    if (rlhf_read_file(path, &text, &len, e)) return -1;
-    int lineno = 0, rc = 0;
-    for (char *line = text, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = 0;
-        lineno++;
-        if (!line[0]) continue;
-        JsonDoc *doc = json_parse(line, strlen(line), e);
-        if (!doc) { rc = rlhf_err_wrap(e, "%s:%d", path, lineno); break; }
-        JsonValue *root = json_root(doc);
-        const char *reply = json_get_str(root, "reply");
-        const char *conv = json_get_str(root, "prompt");
-        if (!conv) conv = json_get_str(root, "conversation");
-        const char *cat = json_get_str(root, "category");
-        double id;
-        int idx = -1;
-        if (!reply) {
-            rc = rlhf_err(e, "%s:%d: field 'reply': missing or not a string", path, lineno);
-        } else if (json_get_num(root, "id", &id) == 0) {
-            idx = (int)id;
-            if (idx < 0 || idx >= s->n || id != (double)idx)
-                rc = rlhf_err(e, "%s:%d: field 'id': %g is not an audit-suite index (0..%d)", path, lineno, id,
-                              s->n - 1);
-        } else if (conv) {
-            idx = find_item(s, conv);
-        } else {
-            rc = rlhf_err(e, "%s:%d: need field 'id' or 'prompt'/'conversation'", path, lineno);
-        }
-        if (rc == 0) {
-            if (idx >= 0) {
-                clinic_audit_add(rep, &s->items[idx], clinic_classify(k, reply));
-            } else {
-                int c = clinic_category_from_name(cat);
-                if (c < 0) {
-                    rc = rlhf_err(e, "%s:%d: conversation is not in the audit suite and field 'category' is %s",
-                                  path, lineno, cat ? "unknown" : "missing");
-                } else {
-                    ClinicMessage m;
-                    message_from_category((ClinicCategory)c, &m);
-                    clinic_audit_add(rep, &m, clinic_classify(k, reply));
-                }
-            }
-        }
-        json_doc_free(doc);
-        if (rc) break;
-    }
-    free(text);
-    return rc;
+    RepliesCtx c = {s, k, rep};
+    return jsonl_for_each(path, replies_line, &c, e);
 }
 
 double clinic_audit_rate(int num, int n) { return n ? (double)num / n : 0.0; }

@@ -412,3 +412,22 @@ void jb_kv_str(JsonBuf *b, const char *key, const char *val) { jb_key(b, key); j
 void jb_kv_num(JsonBuf *b, const char *key, double val) { jb_key(b, key); jb_num(b, val); }
 void jb_kv_int(JsonBuf *b, const char *key, long long val) { jb_key(b, key); jb_printf(b, "%lld", val); }
 void jb_kv_bool(JsonBuf *b, const char *key, int val) { jb_key(b, key); jb_raw(b, val ? "true" : "false"); }
+
+int jsonl_for_each(const char *path, JsonlLineFn fn, void *ctx, RlhfErr *e) {
+    char *text;
+    size_t len;
+    if (rlhf_read_file(path, &text, &len, e)) return -1;
+    int lineno = 0, rc = 0;
+    for (char *line = text, *next; line && *line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        lineno++;
+        if (!line[0]) continue;
+        JsonDoc *doc = json_parse(line, strlen(line), e);
+        if (!doc) { rc = rlhf_err_wrap(e, "%s:%d", path, lineno); break; }
+        rc = fn(ctx, json_root(doc), path, lineno, e) ? -1 : 0;
+        json_doc_free(doc);
+    }
+    free(text);
+    return rc;
+}

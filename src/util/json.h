@@ -32,6 +32,11 @@ typedef struct JsonDoc JsonDoc;
 /* Parses text[0..len). On error returns NULL and writes "line L, column C: what" into e. */
 JsonDoc *json_parse(const char *text, size_t len, RlhfErr *e);
 JsonValue *json_root(JsonDoc *doc);
+/* Reads a JSONL file and calls fn on each non-blank line's root value (line =
+ * 1-based line number). Stops at the first error: a line that does not parse
+ * ("PATH:LINE: ..."), or fn returning nonzero (fn sets e itself). */
+typedef int (*JsonlLineFn)(void *ctx, JsonValue *root, const char *path, int line, RlhfErr *e);
+int jsonl_for_each(const char *path, JsonlLineFn fn, void *ctx, RlhfErr *e);
 void json_doc_free(JsonDoc *doc);
 
 /* Lookups; return NULL when absent or of the wrong type. */
