@@ -331,6 +331,74 @@ TEST(two_ranks_match_one_rank_in_judge_training) {
     judge_free(&jb);
 }
 
+/* PPO: --batch and --minibatch are global, so `mpirun -np 2 rlhf ppo` runs the
+ * 1-process algorithm with each rank sampling, scoring and training on half of
+ * every batch. Row b samples from the same seed on whichever rank holds it, so
+ * the replies, rewards, KL and losses match the 1-process run step by step. */
+TEST(two_ranks_match_one_rank_in_ppo) {
+    const char *bin = mpi_test_bin();
+    char init[256], judge[256], prompts[256], one[256], two[256], cmd[4096];
+    snprintf(init, sizeof init, "%s/one.ckpt", DIR);
+    snprintf(judge, sizeof judge, "%s/judge1.judge", DIR);
+    REQUIRE(rlhf_file_exists(init) && rlhf_file_exists(judge));   /* from the tests above */
+    snprintf(prompts, sizeof prompts, "%s/prompts.txt", DIR);
+    snprintf(one, sizeof one, "%s/ppo1.ckpt", DIR);
+    snprintf(two, sizeof two, "%s/ppo2.ckpt", DIR);
+    FILE *f = fopen(prompts, "w");
+    REQUIRE(f);
+    const char *day[] = {"Monday", "Tuesday", "Friday"};
+    for (int i = 0; i < 24; i++) fprintf(f, "Note %d: Visit on %s?\n", i, day[i % 3]);
+    fclose(f);
+    char m1[300], m2[300];
+    snprintf(m1, sizeof m1, "%s.metrics.jsonl", one);
+    snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
+    unlink(one); unlink(two); unlink(m1); unlink(m2);
+    enum { STEPS = 4 };
+    /* 10 rows over 2 ranks, minibatches of 4 (2 + 2 rows) and a last one of 2 (1 + 1) */
+    const char *common = "--steps 4 --batch 10 --minibatch 4 --epochs 2 --max-prompt 14 --max-new 12 --lr 3e-4 "
+                         "--kl-coef 0.02 --ckpt-every 2 --threads 1";
+    snprintf(cmd, sizeof cmd, "%s ppo --policy %s --judge %s --prompts %s --out %s %s >/dev/null 2>%s/ppo1.err", bin,
+             init, judge, prompts, one, common, DIR);
+    REQUIRE(system(cmd) == 0);
+    char args[2048], log[300];
+    snprintf(args, sizeof args, "ppo --policy %s --judge %s --prompts %s --out %s %s", init, judge, prompts, two,
+             common);
+    snprintf(log, sizeof log, "%s/ppo2.err", DIR);
+    REQUIRE(run_two_ranks(bin, args, log) == 0);
+    const char *keys[] = {"reward", "kl", "entropy", "length", "policy_loss", "value_loss", "clip_frac", "approx_kl"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        double a[16], b[16];
+        int na = read_series(m1, keys[k], a, 16), nb = read_series(m2, keys[k], b, 16);
+        CHECK_MSG(na == STEPS && nb == STEPS, "%s: %d and %d values, expected %d", keys[k], na, nb, STEPS);
+        double worst = 0;
+        for (int i = 0; i < na && i < nb; i++) {
+            double d = fabs(a[i] - b[i]), tol = 1e-4 * fabs(a[i]) + 1e-6;
+            if (d > worst) worst = d;
+            CHECK_MSG(d <= tol, "ppo step %d: %s %.9g (1 rank) vs %.9g (2 ranks)", i + 1, keys[k], a[i], b[i]);
+        }
+        fprintf(stderr, "  ppo %-11s 2 ranks vs 1: worst |difference| %.2g (last %.4g)\n", keys[k], worst,
+                na > 0 ? a[na - 1] : 0.0);
+    }
+    /* it did move, and rank 0 alone wrote the kept and the resumable policy */
+    double kl[16];
+    REQUIRE(read_series(m2, "kl", kl, 16) == STEPS);
+    CHECK(kl[STEPS - 1] > 0);
+    char last[300];
+    snprintf(last, sizeof last, "%s.last", two);
+    CHECK(rlhf_file_exists(two) && rlhf_file_exists(last));
+    RlhfErr e;
+    GPT2 a, b;
+    REQUIRE(ckpt_load(one, &a, NULL, NULL, NULL, &e) == 0);
+    REQUIRE(ckpt_load(two, &b, NULL, NULL, NULL, &e) == 0);
+    REQUIRE(a.num_params == b.num_params);
+    double maxd = 0;
+    for (size_t i = 0; i < a.num_params; i++) maxd = fmax(maxd, fabs((double)a.param_mem[i] - b.param_mem[i]));
+    fprintf(stderr, "  ppo: kept policies differ by at most %.2g\n", maxd);
+    CHECK_MSG(maxd <= 5e-3, "ppo parameters differ by up to %.3g", maxd);
+    gpt2_free(&a);
+    gpt2_free(&b);
+}
+
 int main(void) {
     RUN(without_mpirun_one_rank_and_no_ops);
     RUN(refuses_mpi_launch_when_built_without_mpi);
@@ -339,5 +407,6 @@ int main(void) {
     RUN(two_ranks_match_one_rank_with_the_global_batch);
     RUN(two_ranks_match_one_rank_in_sft);
     RUN(two_ranks_match_one_rank_in_judge_training);
+    RUN(two_ranks_match_one_rank_in_ppo);
     return test_summary();
 }

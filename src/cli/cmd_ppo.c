@@ -8,6 +8,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "dist/dist.h"
 #include "ppo/fence.h"
 #include "ppo/ppo_run.h"
 
@@ -39,8 +40,8 @@ int cmd_ppo(int argc, char **argv) {
         {"fence-dir", 's', &fence_dir, "DIR", "--fence: where to save the four judges"},
         {"fence-epochs", 'i', &fence_epochs, "N", "--fence: judge training epochs"},
         {"steps", 'l', &steps, "N", "PPO steps"},
-        {"batch", 'i', &o.ppo.rollout_batch, "N", "prompts per step"},
-        {"minibatch", 'i', &o.ppo.minibatch, "N", "sequences per gradient step"},
+        {"batch", 'i', &o.ppo.rollout_batch, "N", "prompts per step (in all: under mpirun the ranks share them)"},
+        {"minibatch", 'i', &o.ppo.minibatch, "N", "sequences per gradient step (in all, shared by the ranks)"},
         {"epochs", 'i', &o.ppo.epochs, "K", "passes over each rollout batch"},
         {"lr", 'f', &o.ppo.lr, "X", "learning rate"},
         {"max-new", 'i', &o.ppo.max_new, "N", "reply length limit"},
@@ -139,6 +140,7 @@ int cmd_ppo(int argc, char **argv) {
     o.test_rm = have_test ? &test_rm : NULL;
     PpoRunResult res;
     if (ppo_run(&o, &res, &e)) { ppo_run_result_free(&res); goto out; }
+    if (!dist_is_root()) { ppo_run_result_free(&res); rc = 0; goto out; }
     printf("ppo: %ld steps in %.0fs; train reward %.3f -> %.3f", res.steps, res.seconds, res.train0,
            res.hist.n ? res.hist.st[res.hist.n - 1].reward : 0.0f);
     if (have_test)
@@ -154,6 +156,11 @@ int cmd_ppo(int argc, char **argv) {
     ppo_run_result_free(&res);
     rc = 0;
 out:
+    if (rc && dist_size() > 1) {
+        /* a failure only this rank had would leave the others waiting in their next collective */
+        fprintf(stderr, "rlhf ppo: rank %d: %s\n", dist_rank(), e.msg);
+        dist_abort(1);
+    }
     if (rc) fprintf(stderr, "rlhf ppo: %s\n", e.msg);
     if (fence) fence_free(&f);
     judge_free(&jh); judge_free(&jr); judge_free(&th); judge_free(&tr);

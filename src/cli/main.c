@@ -62,10 +62,10 @@ int main(int argc, char **argv) {
     prefer_passive_openmp(argv);
     RlhfErr derr;
     if (dist_init(&argc, &argv, &derr)) { fprintf(stderr, "rlhf: %s\n", derr.msg); return 1; }
-    int dp_ok = argc > 1 && (!strcmp(argv[1], "pretrain") || !strcmp(argv[1], "sft") ||
+    int dp_ok = argc > 1 && (!strcmp(argv[1], "pretrain") || !strcmp(argv[1], "sft") || !strcmp(argv[1], "ppo") ||
                              (!strcmp(argv[1], "judge") && argc > 2 && !strcmp(argv[2], "train")));
     if (dist_size() > 1 && !dp_ok) {
-        fprintf(stderr, "rlhf %s: does not run on several MPI ranks yet (pretrain, sft and judge train do)\n",
+        fprintf(stderr, "rlhf %s: does not run on several MPI ranks yet (pretrain, sft, judge train and ppo do)\n",
                 argc > 1 ? argv[1] : "");
         return 2;
     }

@@ -1,7 +1,9 @@
 /* dist.c — see dist.h. */
 #include "dist/dist.h"
 
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,8 @@ static int dist_rank_v = 0, dist_size_v = 1;
 /* Gradient buffers are cut into chunks of this many floats (4 MB): MPI counts
  * are int, and bounded chunks keep MPI's internal scratch buffers small. */
 #define DIST_BUCKET ((size_t)1 << 20)
+/* Gathers keep their per-rank counts on the stack up to this many ranks. */
+#define DIST_MAX_RANKS_GATHER 64
 
 int dist_compiled(void) {
 #ifdef RLHF_MPI
@@ -97,6 +101,33 @@ void dist_allreduce_sum_double(double *buf, size_t n) {
     }
 #else
     (void)buf; (void)n;
+#endif
+}
+
+void dist_allgather_shards(void *buf, size_t item_bytes, long n) {
+#ifdef RLHF_MPI
+    if (dist_state != DIST_ON || dist_size_v == 1 || n <= 0) return;
+    int counts[DIST_MAX_RANKS_GATHER], displs[DIST_MAX_RANKS_GATHER];
+    int *cnt = counts, *dsp = displs;
+    if (dist_size_v > DIST_MAX_RANKS_GATHER) {
+        cnt = malloc((size_t)dist_size_v * sizeof *cnt);
+        dsp = malloc((size_t)dist_size_v * sizeof *dsp);
+        if (!cnt || !dsp) MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    if ((size_t)n * item_bytes > (size_t)INT_MAX) {
+        fprintf(stderr, "dist: allgather of %zu bytes exceeds MPI's int counts\n", (size_t)n * item_bytes);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    for (int r = 0; r < dist_size_v; r++) {
+        long b, e;
+        dist_shard(n, r, dist_size_v, &b, &e);
+        cnt[r] = (int)((size_t)(e - b) * item_bytes);
+        dsp[r] = (int)((size_t)b * item_bytes);
+    }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, cnt, dsp, MPI_BYTE, MPI_COMM_WORLD);
+    if (cnt != counts) { free(cnt); free(dsp); }
+#else
+    (void)buf; (void)item_bytes; (void)n;
 #endif
 }
 

@@ -39,6 +39,10 @@ int dist_is_root(void);
 void dist_allreduce_mean(float *buf, size_t n);
 /* buf[i] = sum over ranks of buf[i], in place (losses, token counts, stats). */
 void dist_allreduce_sum_double(double *buf, size_t n);
+/* buf holds n items of item_bytes each; rank r has filled its dist_shard share
+ * [begin, end) of them. Afterwards every rank holds all n (MPI_Allgatherv in
+ * place). For per-row results that each rank computed for its own rows. */
+void dist_allgather_shards(void *buf, size_t item_bytes, long n);
 /* Copies rank 0's bytes to every rank. */
 void dist_bcast(void *buf, size_t bytes);
 void dist_barrier(void);

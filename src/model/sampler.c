@@ -250,7 +250,7 @@ int sampler_generate(Sampler *s, const int *tokens, const uint8_t *mask, int B, 
         r->ids = s->ids + (size_t)b * s->max_new;
         r->logp = s->logp + (size_t)b * s->max_new;
         r->logp_sample = s->logq + (size_t)b * s->max_new;
-        rng_seed(&s->rng[b], o->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(b + 1)));
+        rng_seed(&s->rng[b], o->seed ^ (0x9E3779B97F4A7C15ULL * (uint64_t)(b + o->row_offset + 1)));
         s->active[b] = 1;
         s->win_len[b] = 0;
         s->win_base[b] = 0;

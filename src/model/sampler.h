@@ -48,6 +48,10 @@ typedef struct SamplerOpts {
     const int *const *stop_ids;
     const int *stop_ids_len;
     int n_stop_ids;
+    /* row b draws as row b + row_offset would: a rank that samples rows
+     * [begin, end) of a larger batch (data-parallel PPO) gets the replies one
+     * process sampling the whole batch gets for those rows */
+    int row_offset;
 } SamplerOpts;
 
 /* Longest stop string accepted, in bytes. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "data/split.h"
+#include "dist/dist.h"
 #include "model/model_file.h"
 
 int judge_fit_files(const char *base_ckpt, const char *kind, const char *const *files, int nfiles,
@@ -31,7 +32,15 @@ int judge_fit_files(const char *base_ckpt, const char *kind, const char *const *
     if (model_file_load(base_ckpt, &lm, &tok, NULL, NULL, NULL, e)) goto done;
     if (judge_from_model(out, &lm, tok, kind, max_len, e)) { gpt2_free(&lm); tok_free(tok); goto done; }
     if (judge_train(out, &train, &val, jt, res, e)) { judge_free(out); goto done; }
-    if (out_path && judge_save(out, out_path, NULL, e)) { judge_free(out); goto done; }
+    /* judge_train is data-parallel under mpirun: every rank holds the same judge, rank 0 writes it */
+    {
+        int failed = out_path && dist_is_root() && judge_save(out, out_path, NULL, e);
+        if (dist_any(failed)) {
+            if (!failed) rlhf_err(e, "rank 0 could not write %s", out_path);
+            judge_free(out);
+            goto done;
+        }
+    }
     rc = 0;
 done:
     comparison_set_free(&all);

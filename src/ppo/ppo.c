@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "util/json.h"
 #include "util/rng.h"
 
@@ -19,6 +20,10 @@ struct Ppo {
     AdamW opt;
     Sampler sampler;
     int B, R, S, mb;
+    /* data parallelism (docs/DISTRIBUTED.md): this rank samples, scores and
+     * trains on rows [lb, le) of every batch; the per-row results are then
+     * gathered so every rank holds the whole batch */
+    int rank, nranks, lb, le;
     /* rollout, (B, ·) */
     int *prompt_ids;          /* (B, max_prompt) */
     int *plen, *rlen, *finish;
@@ -26,7 +31,7 @@ struct Ppo {
     float *old_logp, *ref_logp, *values, *rew_tok, *adv, *ret, *ent; /* (B, R) */
     float *score;             /* (B) judge reward (+ length penalty) */
     float *raw_reward;        /* (B) judge reward alone */
-    char **replies;           /* (B) decoded replies (without stop text / EOT) */
+    char **replies;           /* (B) decoded replies (without stop text / EOT); this rank's rows only */
     const char **reply_ptrs;
     /* minibatch scratch, (mb, S) */
     int *mb_tok, *mb_tgt;
@@ -112,6 +117,19 @@ Ppo *ppo_create(GPT2 *policy, GPT2 *ref, Tokenizer *tok, const PpoConfig *c, Rlh
     p->S = c->max_prompt + c->max_new;
     p->mb = RLHF_MIN(c->minibatch, p->B);
     p->beta = c->kl_coef;
+    p->rank = dist_rank();
+    p->nranks = dist_size();
+    if (p->B < p->nranks) {
+        rlhf_err(e, "ppo: rollout_batch %d is smaller than the %d ranks", p->B, p->nranks);
+        free(p);
+        return NULL;
+    }
+    {
+        long lb, le;
+        dist_shard(p->B, p->rank, p->nranks, &lb, &le);
+        p->lb = (int)lb;
+        p->le = (int)le;
+    }
     size_t B = (size_t)p->B, R = (size_t)p->R, S = (size_t)p->S, M = (size_t)p->mb;
 #define ALLOC(ptr, n) do { (ptr) = rlhf_calloc((n), sizeof *(ptr), e); if (!(ptr)) goto fail; } while (0)
     ALLOC(p->prompt_ids, B * (size_t)c->max_prompt);
@@ -126,7 +144,7 @@ Ppo *ppo_create(GPT2 *policy, GPT2 *ref, Tokenizer *tok, const PpoConfig *c, Rlh
     ALLOC(p->mb_dlogp, M * S); ALLOC(p->mb_dent, M * S); ALLOC(p->mb_dval, M * S);
     ALLOC(p->rows, B);
 #undef ALLOC
-    if (sampler_create(&p->sampler, policy, p->B, c->max_prompt, c->max_new, e)) goto fail;
+    if (sampler_create(&p->sampler, policy, p->le - p->lb, c->max_prompt, c->max_new, e)) goto fail;
     if (gpt2_reserve(policy, p->mb, p->S, 1, e) || gpt2_reserve(ref, p->mb, p->S, 0, e)) goto fail;
     if (adamw_init(&p->opt, policy, 0.9f, 0.95f, 1e-8f, 0.0f, e)) goto fail;
     return p;
@@ -137,7 +155,21 @@ fail:
 
 AdamW *ppo_optimizer(Ppo *p) { return &p->opt; }
 long ppo_steps_done(const Ppo *p) { return p->step; }
-const char *ppo_reply(const Ppo *p, int i) { return p->replies[i]; }
+const char *ppo_reply(const Ppo *p, int i) { return i >= p->lb && i < p->le ? p->replies[i] : NULL; }
+void ppo_local_rows(const Ppo *p, int *begin, int *end) { *begin = p->lb; *end = p->le; }
+
+void ppo_sync_from_root(Ppo *p) {
+    if (p->nranks == 1) return;
+    dist_bcast(p->pol->param_mem, p->pol->num_params * sizeof(float));
+    dist_bcast(p->opt.m, p->opt.n * sizeof(float));
+    dist_bcast(p->opt.v, p->opt.n * sizeof(float));
+    dist_bcast(&p->opt.step, sizeof p->opt.step);
+    dist_bcast(&p->step, sizeof p->step);
+    dist_bcast(&p->beta, sizeof p->beta);
+    dist_bcast(&p->rew_mean, sizeof p->rew_mean);
+    dist_bcast(&p->rew_m2, sizeof p->rew_m2);
+    dist_bcast(&p->rew_n, sizeof p->rew_n);
+}
 
 
 /* Packs rows[0..n) into (n, T) minibatch buffers; T = the longest of them. */
@@ -160,13 +192,15 @@ static int pack(Ppo *p, const int *rows, int n) {
 
 static float k3(float logr) { return expf(logr) - 1.0f - logr; }   /* ≥ 0, unbiased for KL */
 
+/* Samples this rank's rows [lb, le) of the batch. */
 static int rollout(Ppo *p, const char *const *prompts, PpoStats *st, RlhfErr *e) {
     const PpoConfig *c = &p->c;
     double t0 = rlhf_now();
     const int *pp[1024];
     const int **pptr = p->B <= 1024 ? pp : NULL;
     if (!pptr) return rlhf_err(e, "ppo: rollout_batch above 1024");
-    for (int b = 0; b < p->B; b++) {
+    const int nl = p->le - p->lb;
+    for (int b = p->lb; b < p->le; b++) {
         p->enc.n = 0;
         if (tok_encode(p->tok, prompts[b], strlen(prompts[b]), 0, &p->enc, e))
             return rlhf_err_wrap(e, "ppo: prompt %d", b);
@@ -175,7 +209,7 @@ static int rollout(Ppo *p, const char *const *prompts, PpoStats *st, RlhfErr *e)
         int *dst = p->prompt_ids + (size_t)b * c->max_prompt;
         memcpy(dst, p->enc.ids + (p->enc.n - (size_t)n), (size_t)n * sizeof(int));
         p->plen[b] = n;
-        pptr[b] = dst;
+        pptr[b - p->lb] = dst;
     }
     SamplerOpts so;
     sampler_opts_default(&so);
@@ -188,14 +222,14 @@ static int rollout(Ppo *p, const char *const *prompts, PpoStats *st, RlhfErr *e)
     so.n_stop = 1;
     so.decode = tok_decode_cb;
     so.decode_ctx = p->tok;
-    if (sampler_generate_ragged(&p->sampler, pptr, p->plen, p->B, &so, e)) return rlhf_err_wrap(e, "ppo: rollout");
-    double len = 0, trunc = 0;
-    for (int b = 0; b < p->B; b++) {
-        const SampleRow *r = sampler_row(&p->sampler, b);
+    so.row_offset = p->lb;
+    if (sampler_generate_ragged(&p->sampler, pptr, p->plen + p->lb, nl, &so, e)) return rlhf_err_wrap(e, "ppo: rollout");
+    for (int b = p->lb; b < p->le; b++) {
+        const SampleRow *r = sampler_row(&p->sampler, b - p->lb);
         p->rlen[b] = r->n;
         p->finish[b] = r->finish;
         int *s = p->seq + (size_t)b * p->S;
-        memcpy(s, pptr[b], (size_t)p->plen[b] * sizeof(int));
+        memcpy(s, pptr[b - p->lb], (size_t)p->plen[b] * sizeof(int));
         memcpy(s + p->plen[b], r->ids, (size_t)r->n * sizeof(int));
         p->dec.len = 0;
         if (tok_decode(p->tok, r->ids, (size_t)r->n_reply, &p->dec, e)) return -1;
@@ -203,20 +237,29 @@ static int rollout(Ppo *p, const char *const *prompts, PpoStats *st, RlhfErr *e)
         p->replies[b] = strndup(p->dec.data ? p->dec.data : "", p->dec.len);
         if (!p->replies[b]) return rlhf_err(e, "out of memory");
         p->reply_ptrs[b] = p->replies[b];
-        len += r->n;
-        trunc += r->finish == SAMPLE_LENGTH || r->finish == SAMPLE_CONTEXT;
     }
-    st->length = (float)(len / p->B);
-    st->truncated = (float)(trunc / p->B);
     st->t_rollout = rlhf_now() - t0;
     return 0;
+}
+
+/* Every rank gets every row's rollout, reward and token scores (a no-op on one rank). */
+static void gather_rows(Ppo *p) {
+    if (p->nranks == 1) return;
+    dist_allgather_shards(p->plen, sizeof(int), p->B);
+    dist_allgather_shards(p->rlen, sizeof(int), p->B);
+    dist_allgather_shards(p->finish, sizeof(int), p->B);
+    dist_allgather_shards(p->raw_reward, sizeof(float), p->B);
+    dist_allgather_shards(p->seq, (size_t)p->S * sizeof(int), p->B);
+    float *per_token[] = {p->old_logp, p->ref_logp, p->values, p->ent};
+    for (size_t i = 0; i < sizeof per_token / sizeof per_token[0]; i++)
+        dist_allgather_shards(per_token[i], (size_t)p->R * sizeof(float), p->B);
 }
 
 /* Old log-probs, values and entropies under the policy; log-probs under the reference. */
 static void score_tokens(Ppo *p, PpoStats *st) {
     double t0 = rlhf_now();
-    for (int b0 = 0; b0 < p->B; b0 += p->mb) {
-        int n = RLHF_MIN(p->mb, p->B - b0);
+    for (int b0 = p->lb; b0 < p->le; b0 += p->mb) {
+        int n = RLHF_MIN(p->mb, p->le - b0);
         for (int i = 0; i < n; i++) p->rows[i] = b0 + i;
         int T = pack(p, p->rows, n);
         for (int pass = 0; pass < 2; pass++) {
@@ -305,20 +348,30 @@ static int update(Ppo *p, PpoStats *st, RlhfErr *e) {
         for (int b = 0; b < p->B; b++) order[b] = b;
         rng_shuffle_int(&rng, order, p->B);
         for (int b0 = 0; b0 < p->B; b0 += p->mb) {
-            int n = RLHF_MIN(p->mb, p->B - b0);
-            const int *rows = order + b0;
-            int T = pack(p, rows, n);
-            gpt2_zero_grad(p->pol);
-            gpt2_forward(p->pol, p->mb_tok, p->mb_mask, n, T);
-            gpt2_lm_forward(p->pol, p->mb_tgt, p->mb_logp, p->mb_ent);
-            gpt2_value_forward(p->pol, p->mb_val);
-            size_t NT = (size_t)n * T;
-            memset(p->mb_dlogp, 0, NT * sizeof(float));
-            memset(p->mb_dent, 0, NT * sizeof(float));
-            memset(p->mb_dval, 0, NT * sizeof(float));
+            int nall = RLHF_MIN(p->mb, p->B - b0);
+            /* the loss is a mean over the whole minibatch's tokens; every rank
+             * knows every row's length, so it needs no communication for it */
             int ntok = 0;
-            for (int i = 0; i < n; i++) ntok += p->rlen[rows[i]];
-            float inv = ntok > 0 ? 1.0f / (float)ntok : 0.0f;
+            for (int i = 0; i < nall; i++) ntok += p->rlen[order[b0 + i]];
+            /* ×nranks: the gradients are averaged over ranks below, which then
+             * sums the ranks' shares (×1 is exact on one rank) */
+            float inv = ntok > 0 ? (float)p->nranks * (1.0f / (float)ntok) : 0.0f;
+            long sh0, sh1;
+            dist_shard(nall, p->rank, p->nranks, &sh0, &sh1);
+            const int *rows = order + b0 + sh0;
+            int n = (int)(sh1 - sh0);
+            gpt2_zero_grad(p->pol);
+            int T = 1;
+            if (n > 0) {
+                T = pack(p, rows, n);
+                gpt2_forward(p->pol, p->mb_tok, p->mb_mask, n, T);
+                gpt2_lm_forward(p->pol, p->mb_tgt, p->mb_logp, p->mb_ent);
+                gpt2_value_forward(p->pol, p->mb_val);
+                size_t NT = (size_t)n * T;
+                memset(p->mb_dlogp, 0, NT * sizeof(float));
+                memset(p->mb_dent, 0, NT * sizeof(float));
+                memset(p->mb_dval, 0, NT * sizeof(float));
+            }
             double pl = 0, vl = 0;
             for (int i = 0; i < n; i++) {
                 int b = rows[i], base = i * T + p->plen[b] - 1;
@@ -344,17 +397,21 @@ static int update(Ppo *p, PpoStats *st, RlhfErr *e) {
                     p->mb_dval[at] = c->vf_coef * dv * inv;
                     if (c->ent_coef != 0.0f) p->mb_dent[at] = -c->ent_coef * inv;
                 }
+                toks += p->rlen[b];
             }
-            if (!isfinite(pl) || !isfinite(vl)) {
+            if (dist_any(!isfinite(pl) || !isfinite(vl))) {
                 free(order);
-                return rlhf_err(e, "ppo: step %ld: policy loss %g / value loss %g is not finite", p->step + 1, pl, vl);
+                return rlhf_err(e, "ppo: step %ld: policy loss %g / value loss %g is not finite%s", p->step + 1, pl, vl,
+                                p->nranks > 1 ? " (on some rank)" : "");
             }
             ploss += pl;
             vloss += vl;
-            toks += ntok;
-            gpt2_lm_backward(p->pol, p->mb_tgt, p->mb_dlogp, c->ent_coef != 0.0f ? p->mb_dent : NULL);
-            gpt2_value_backward(p->pol, p->mb_dval);
-            gpt2_backward(p->pol);
+            if (n > 0) {
+                gpt2_lm_backward(p->pol, p->mb_tgt, p->mb_dlogp, c->ent_coef != 0.0f ? p->mb_dent : NULL);
+                gpt2_value_backward(p->pol, p->mb_dval);
+                gpt2_backward(p->pol);
+            }
+            dist_allreduce_mean(p->pol->grad_mem, p->pol->num_params);
             float norm = gpt2_clip_grad_norm(p->pol, c->grad_clip);
             if (!isfinite(norm)) {
                 free(order);
@@ -364,6 +421,9 @@ static int update(Ppo *p, PpoStats *st, RlhfErr *e) {
         }
     }
     free(order);
+    double sums[5] = {clipped, toks, vloss, ploss, akl};
+    dist_allreduce_sum_double(sums, 5);
+    clipped = sums[0]; toks = sums[1]; vloss = sums[2]; ploss = sums[3]; akl = sums[4];
     st->clip_frac = toks > 0 ? (float)(clipped / toks) : 0.0f;
     st->value_loss = toks > 0 ? (float)(vloss / toks) : 0.0f;
     st->policy_loss = toks > 0 ? (float)(ploss / toks) : 0.0f;
@@ -375,9 +435,21 @@ static int update(Ppo *p, PpoStats *st, RlhfErr *e) {
 int ppo_step(Ppo *p, const char *const *prompts, PpoRewardFn reward, void *reward_ctx, PpoStats *st, RlhfErr *e) {
     const PpoConfig *c = &p->c;
     memset(st, 0, sizeof *st);
+    int nl = p->le - p->lb;
     if (rollout(p, prompts, st, e)) return -1;
     double t0 = rlhf_now();
-    if (reward(reward_ctx, prompts, p->reply_ptrs, p->B, p->raw_reward, e)) return rlhf_err_wrap(e, "ppo: reward");
+    if (reward(reward_ctx, prompts + p->lb, p->reply_ptrs + p->lb, nl, p->raw_reward + p->lb, e))
+        return rlhf_err_wrap(e, "ppo: reward");
+    st->t_score = rlhf_now() - t0;
+    score_tokens(p, st);
+    gather_rows(p);
+    double len = 0, trunc = 0;
+    for (int b = 0; b < p->B; b++) {
+        len += p->rlen[b];
+        trunc += p->finish[b] == SAMPLE_LENGTH || p->finish[b] == SAMPLE_CONTEXT;
+    }
+    st->length = (float)(len / p->B);
+    st->truncated = (float)(trunc / p->B);
     double s = 0, s2 = 0;
     for (int b = 0; b < p->B; b++) {
         float r = p->raw_reward[b];
@@ -400,8 +472,6 @@ int ppo_step(Ppo *p, const char *const *prompts, PpoRewardFn reward, void *rewar
         if (p->finish[b] == SAMPLE_LENGTH || p->finish[b] == SAMPLE_CONTEXT) r += c->length_penalty;
         p->score[b] = r;
     }
-    st->t_score = rlhf_now() - t0;
-    score_tokens(p, st);
     st->kl_coef = p->beta;
     advantages(p, st);
     if (update(p, st, e)) return -1;

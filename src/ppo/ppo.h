@@ -86,10 +86,19 @@ typedef struct Ppo Ppo;
  * prompts and decodes replies. Nothing is allocated per step after this. */
 Ppo *ppo_create(GPT2 *policy, GPT2 *ref, Tokenizer *tok, const PpoConfig *c, RlhfErr *e);
 void ppo_free(Ppo *p);
-/* One PPO step on prompts[0..rollout_batch). reward is the train judge. */
+/* One PPO step on prompts[0..rollout_batch). reward is the train judge.
+ * Under mpirun (docs/DISTRIBUTED.md) every rank passes the same prompts; each
+ * samples, scores (reward is called on its rows only) and trains on its share,
+ * and the step equals one process's step with the same rollout_batch. */
 int ppo_step(Ppo *p, const char *const *prompts, PpoRewardFn reward, void *reward_ctx, PpoStats *out, RlhfErr *e);
-/* The replies of the last rollout (valid until the next step). */
+/* The replies of the last rollout (valid until the next step). Under mpirun
+ * each rank holds only its own rows' replies; NULL for the others. */
 const char *ppo_reply(const Ppo *p, int i);
+/* Rows [begin, end) of each batch this rank samples and scores (all on one rank). */
+void ppo_local_rows(const Ppo *p, int *begin, int *end);
+/* Under mpirun: copies rank 0's weights, optimizer moments and PPO state to
+ * every rank (call once after creating or resuming). A no-op on one rank. */
+void ppo_sync_from_root(Ppo *p);
 AdamW *ppo_optimizer(Ppo *p);
 /* Serialisable state besides the weights and the optimizer (β, step, reward stats). */
 char *ppo_state_json(const Ppo *p);

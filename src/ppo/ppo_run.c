@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "model/model_file.h"
 #include "report/svg_plot.h"
 #include "train/lm_data.h"
@@ -141,12 +142,17 @@ static float tax_loss(GPT2 *m, const TokenData *d) {
     return eval_lm_loss(m, d, 4, T, 16, NULL);
 }
 
+/* Rank 0 writes; every rank learns whether that worked, so all stop together. */
 static int save_policy(const char *path, const GPT2 *m, Tokenizer *tok, Ppo *p, int with_opt, RlhfErr *e) {
-    char *js = ppo_state_json(p);
-    if (!js) return rlhf_err(e, "out of memory");
-    int rc = model_file_save(path, m, tok, with_opt ? ppo_optimizer(p) : NULL, js, NULL, 0, e);
-    free(js);
-    return rc;
+    int rc = 0;
+    if (dist_is_root()) {
+        char *js = ppo_state_json(p);
+        rc = js ? model_file_save(path, m, tok, with_opt ? ppo_optimizer(p) : NULL, js, NULL, 0, e)
+                : rlhf_err(e, "out of memory");
+        free(js);
+    }
+    if (dist_any(rc != 0)) return rc ? rc : rlhf_err(e, "rank 0 could not write %s", path);
+    return 0;
 }
 
 int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
@@ -166,6 +172,8 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
     char *json = NULL;
     float *test_r = NULL;
     int rc = -1;
+    const int root = dist_is_root();
+    const int quiet = o->quiet || !root;
     if (!o->policy || !o->out || (!o->train_rm && !o->train_fn) || o->nprompts < 1)
         return rlhf_err(e, "ppo: need a policy, an output path, a train judge and prompts");
     snprintf(last_path, sizeof last_path, "%s.last", o->out);
@@ -187,7 +195,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         adamw_free(opt);
         *opt = tmp;
         if (!json || ppo_state_from_json(p, json, e)) { rlhf_err_wrap(e, "%s", last_path); goto done; }
-        if (!o->quiet) fprintf(stderr, "ppo: resuming %s at step %ld\n", last_path, ppo_steps_done(p));
+        if (!quiet) fprintf(stderr, "ppo: resuming %s at step %ld\n", last_path, ppo_steps_done(p));
     } else {
         if (model_file_load(o->policy, &pol, &tok, NULL, NULL, NULL, e)) goto done;
         p = ppo_create(&pol, &ref, tok, &o->ppo, e);
@@ -195,12 +203,15 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
     }
     /* the reference has no use for heads; dropping nothing, just checking shape */
     if (memcmp(&pol.cfg, &ref.cfg, sizeof pol.cfg)) { rlhf_err(e, "ppo: policy and reference differ"); goto done; }
+    /* under mpirun every rank read the same files; rank 0's copy wins anyway,
+     * so a stale file on one node cannot make the ranks drift apart */
+    ppo_sync_from_root(p);
 
     for (int i = 0; i < o->ntax; i++) {
         if (lm_data_load(&o->tax_files[i], 1, tok, 0, 0.0, 4096, &tax[i], NULL, e)) goto done;
         res->tax_before[i] = tax_loss(&ref, &tax[i]);
     }
-    if (metrics_open(&log, o->metrics ? o->metrics : mpath, resuming, e)) goto done;
+    if (metrics_open(&log, root ? (o->metrics ? o->metrics : mpath) : NULL, resuming, e)) goto done;
 
     int B = o->ppo.rollout_batch;
     batch = rlhf_malloc((size_t)B * sizeof *batch, e);
@@ -214,6 +225,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
 
     Progress pg;
     progress_begin(&pg, "ppo", o->ppo.steps, "reply");
+    pg.quiet |= quiet;
     res->best_score = -INFINITY;
     long start = ppo_steps_done(p);
     char status[128] = "";
@@ -228,11 +240,20 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         }
         float test = NAN;
         if (have_test) {
+            /* each rank scores the replies it sampled; the mean is over all ranks' */
             const char *replies[1024];
-            for (int b = 0; b < B && b < 1024; b++) replies[b] = ppo_reply(p, b);
-            if (reward_cb(&test_ctx, batch, replies, B, test_r, e)) { free(perm); goto done; }
+            int lb, le;
+            ppo_local_rows(p, &lb, &le);
+            for (int b = lb; b < le && b < 1024; b++) replies[b] = ppo_reply(p, b);
+            int failed = reward_cb(&test_ctx, batch + lb, replies + lb, le - lb, test_r + lb, e) != 0;
+            if (dist_any(failed)) {
+                if (!failed) rlhf_err(e, "ppo: the test judge failed on another rank");
+                free(perm);
+                goto done;
+            }
             double t = 0;
-            for (int b = 0; b < B; b++) t += test_r[b];
+            for (int b = lb; b < le; b++) t += test_r[b];
+            dist_allreduce_sum_double(&t, 1);
             test = (float)(t / B);
         }
         if (hist_push(&res->hist, &st, test, e)) { free(perm); goto done; }
@@ -268,7 +289,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         progress_update(&pg, st.step, (double)(st.step - start) * B, status);
         if (stop_budget) {
             res->stopped_by_budget = 1;
-            if (!o->quiet) fprintf(stderr, "ppo: sqrt(KL) %.3f reached the budget %.3f at step %ld\n", st.sqrt_kl,
+            if (!quiet) fprintf(stderr, "ppo: sqrt(KL) %.3f reached the budget %.3f at step %ld\n", st.sqrt_kl,
                                    o->kl_budget, st.step);
             break;
         }
@@ -297,8 +318,8 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         }
         free(x); free(y); free(z);
     }
-    /* alignment tax on the kept policy */
-    if (o->ntax > 0) {
+    /* alignment tax on the kept policy (rank 0 wrote it; only rank 0 reports) */
+    if (o->ntax > 0 && root) {
         GPT2 best = {0};
         if (model_file_load(o->out, &best, NULL, NULL, NULL, NULL, e)) goto done;
         for (int i = 0; i < o->ntax; i++) res->tax_after[i] = tax_loss(&best, &tax[i]);
@@ -327,7 +348,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         jb_kv_num(j, "seconds", res->seconds);
         metrics_end(&log);
     }
-    if (o->report) {
+    if (o->report && root) {
         Report *rep = report_new("PPO run", e);
         if (!rep) goto done;
         report_subtitle(rep, o->out);
