@@ -263,6 +263,46 @@ static void write_reliability_json(JsonBuf *b, const Calibration *c) {
     jb_arr_end(b);
 }
 
+/* One --judge entry: a judge, or "A+B+C", an ensemble whose margin on a pair is
+ * the mean of its members' margins (members trained with different seeds
+ * disagree on hard pairs; averaging removes part of that noise). */
+typedef struct EvalEntry {
+    Judge *m;          /* members; m[0] gives the kind */
+    int n;
+    char name[160];    /* "file (kind)", or "first-file xN (kind)" for an ensemble */
+} EvalEntry;
+
+static int eval_entry_load(EvalEntry *en, const char *spec, RlhfErr *e) {
+    int n = 1;
+    for (const char *p = spec; *p; p++) n += *p == '+';
+    en->m = calloc((size_t)n, sizeof *en->m);
+    if (!en->m) return rlhf_err(e, "out of memory");
+    char first[1024] = "";
+    const char *p = spec;
+    for (int i = 0; i < n; i++) {
+        const char *q = strchr(p, '+');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        char path[1024];
+        if (len == 0 || len >= sizeof path) return rlhf_err(e, "--judge %s: empty or too long member %d", spec, i + 1);
+        memcpy(path, p, len);
+        path[len] = 0;
+        if (judge_load(&en->m[i], path, e)) return -1;
+        if (i == 0) memcpy(first, path, len + 1);
+        en->n = i + 1;
+        p = q ? q + 1 : p + len;
+    }
+    if (n == 1) snprintf(en->name, sizeof en->name, "%.100s (%.40s)", base_name(first), en->m[0].kind);
+    else snprintf(en->name, sizeof en->name, "%.100s x%d (%.40s)", base_name(first), n, en->m[0].kind);
+    return 0;
+}
+
+static void eval_entry_free(EvalEntry *en) {
+    for (int i = 0; i < en->n; i++) judge_free(&en->m[i]);
+    free(en->m);
+    en->m = NULL;
+    en->n = 0;
+}
+
 static int judge_eval_cmd(int argc, char **argv) {
     const char *jpaths[JUDGE_MAX_JUDGES];
     int nj = take_repeated("judge eval", "judge", &argc, argv, jpaths, JUDGE_MAX_JUDGES);
@@ -273,7 +313,7 @@ static int judge_eval_cmd(int argc, char **argv) {
     int skip_bad = 0, no_baselines = 0, nbins = 10, threads = 0, show_bins = 0;
     const char *dummy = NULL;
     ArgSpec specs[] = {
-        {"judge", 's', &dummy, "JUDGE", "judge checkpoint, repeatable (required)"},
+        {"judge", 's', &dummy, "JUDGE", "judge checkpoint, repeatable (required); A+B+C = an ensemble (mean margin)"},
         {"split", 's', &split, "P", "evaluate on this part of the standard prompt-hash split: test | train | all"},
         {"frac", 'd', &frac, "F", "train fraction of that split (the same as training used)"},
         {"salt", 'l', &salt, "S", "split salt (default: the project's standard split)"},
@@ -306,7 +346,7 @@ static int judge_eval_cmd(int argc, char **argv) {
     if (threads > 0) omp_set_num_threads(threads);
     RlhfErr e = {{0}};
     int ret = 1, loaded = 0;
-    Judge *judges = calloc((size_t)nj, sizeof *judges);
+    EvalEntry *judges = calloc((size_t)nj, sizeof *judges);
     EvalCell *cells = calloc((size_t)nj * nfiles, sizeof *cells);
     Accuracy *acc_long = calloc((size_t)nfiles, sizeof *acc_long), *acc_bow = calloc((size_t)nfiles, sizeof *acc_bow);
     int *have_bow = calloc((size_t)nfiles, sizeof *have_bow);
@@ -317,7 +357,7 @@ static int judge_eval_cmd(int argc, char **argv) {
     Report *rep = NULL;
     if (!judges || !cells || !acc_long || !acc_bow || !have_bow || !npairs || !labels) { rlhf_err(&e, "out of memory"); goto done; }
     for (; loaded < nj; loaded++)
-        if (judge_load(&judges[loaded], jpaths[loaded], &e)) goto done;
+        if (eval_entry_load(&judges[loaded], jpaths[loaded], &e)) { loaded++; goto done; }
     for (int f = 0; f < nfiles; f++) file_label(files[f], labels[f], sizeof labels[f]);
 
     jb_obj_begin(&js);
@@ -336,10 +376,11 @@ static int judge_eval_cmd(int argc, char **argv) {
         print_counts("judge eval", files[f], &s.counts);
         npairs[f] = (long)s.n;
         double *lw = malloc((s.n ? s.n : 1) * sizeof *lw), *bw = malloc((s.n ? s.n : 1) * sizeof *bw),
-               *mg = malloc((s.n ? s.n : 1) * sizeof *mg), *jc = malloc((s.n ? s.n : 1) * sizeof *jc);
+               *mg = malloc((s.n ? s.n : 1) * sizeof *mg), *jc = malloc((s.n ? s.n : 1) * sizeof *jc),
+               *tmp = malloc((s.n ? s.n : 1) * sizeof *tmp);
         BowModel bm;
         int bow_ok = 0;
-        if (!lw || !bw || !mg || !jc) { rlhf_err(&e, "out of memory"); goto file_fail; }
+        if (!lw || !bw || !mg || !jc || !tmp) { rlhf_err(&e, "out of memory"); goto file_fail; }
         for (size_t i = 0; i < s.n; i++) lw[i] = baseline_longer_score(&s.items[i]);
         acc_long[f] = baseline_longer_wins(&s);
         if (!no_baselines && part == 1) {   /* the bag-of-words model learns on the file's own train part */
@@ -381,7 +422,7 @@ static int judge_eval_cmd(int argc, char **argv) {
         jb_arr_begin(&js);
         for (int k = 0; k < nj; k++) {
             EvalCell *c = &cells[(size_t)k * nfiles + f];
-            if (s.n > 0 && judge_eval_set(&judges[k], &s, &c->r, mg, &e)) goto file_fail;
+            if (s.n > 0 && judge_ensemble_margins(judges[k].m, judges[k].n, &s, mg, tmp, &e)) goto file_fail;
             if (s.n == 0) judge_eval_from_margins(mg, 0, nbins, &c->r);
             else judge_eval_from_margins(mg, (long)s.n, nbins, &c->r);
             for (size_t i = 0; i < s.n; i++) jc[i] = judge_correct(mg[i]);
@@ -390,7 +431,8 @@ static int judge_eval_cmd(int argc, char **argv) {
             jb_comma(&js);
             jb_obj_begin(&js);
             jb_kv_str(&js, "judge", jpaths[k]);
-            jb_kv_str(&js, "kind", judges[k].kind);
+            jb_kv_str(&js, "kind", judges[k].m[0].kind);
+            jb_kv_int(&js, "members", judges[k].n);
             jb_kv_num(&js, "acc", c->r.acc.acc);
             jb_kv_num(&js, "lo", c->r.acc.lo);
             jb_kv_num(&js, "hi", c->r.acc.hi);
@@ -410,13 +452,13 @@ static int judge_eval_cmd(int argc, char **argv) {
         jb_arr_end(&js);
         jb_obj_end(&js);
         if (bow_ok) bow_free(&bm);
-        free(lw); free(bw); free(mg); free(jc);
+        free(lw); free(bw); free(mg); free(jc); free(tmp);
         comparison_set_free(&s);
         comparison_set_free(&trs);
         continue;
     file_fail:
         if (bow_ok) bow_free(&bm);
-        free(lw); free(bw); free(mg); free(jc);
+        free(lw); free(bw); free(mg); free(jc); free(tmp);
         comparison_set_free(&s);
         comparison_set_free(&trs);
         rlhf_err_wrap(&e, "%s", files[f]);
@@ -437,7 +479,7 @@ static int judge_eval_cmd(int argc, char **argv) {
         for (int k = 0; k < nj; k++) {
             EvalCell *c = &cells[(size_t)k * nfiles + f];
             char name[64], vb[40] = "-";
-            snprintf(name, sizeof name, "%s (%s)", base_name(jpaths[k]), judges[k].kind);
+            snprintf(name, sizeof name, "%s", judges[k].name);
             if (have_bow[f])
                 snprintf(vb, sizeof vb, "%+5.1f [%+5.1f, %+5.1f]", 100 * c->vs_bow.mean, 100 * c->vs_bow.lo, 100 * c->vs_bow.hi);
             printf("  %-28.28s %5.1f%% [%4.1f, %4.1f] %8.3f %8.4f %6.3f  %+5.1f [%+5.1f, %+5.1f]    %s\n", name,
@@ -452,7 +494,7 @@ static int judge_eval_cmd(int argc, char **argv) {
             const Calibration *cal = &cells[(size_t)k * nfiles + f].r.cal;
             int own = nfiles == 1 || f == k || show_bins;
             if (!own) continue;
-            printf("  %s on %s: ECE %.3f, max gap %.3f\n    %-11s %9s %9s %7s\n", base_name(jpaths[k]), labels[f],
+            printf("  %s on %s: ECE %.3f, max gap %.3f\n    %-11s %9s %9s %7s\n", judges[k].name, labels[f],
                    cal->ece, cal->mce, "bin", "predicted", "observed", "count");
             for (int b = 0; b < cal->nbins; b++)
                 if (cal->count[b])
@@ -465,7 +507,7 @@ static int judge_eval_cmd(int argc, char **argv) {
         printf("\n");
         for (int k = 0; k < nj; k++) {
             char name[64];
-            snprintf(name, sizeof name, "%s (%s)", base_name(jpaths[k]), judges[k].kind);
+            snprintf(name, sizeof name, "%s", judges[k].name);
             printf("  %-28.28s", name);
             for (int f = 0; f < nfiles; f++) {
                 const Accuracy *a = &cells[(size_t)k * nfiles + f].r.acc;
@@ -504,7 +546,7 @@ static int judge_eval_cmd(int argc, char **argv) {
             for (int k = 0; k < nj; k++) {
                 EvalCell *c = &cells[(size_t)k * nfiles + f];
                 char name[96];
-                snprintf(name, sizeof name, "%s (%s)", base_name(jpaths[k]), judges[k].kind);
+                snprintf(name, sizeof name, "%s", judges[k].name);
                 snprintf(c2, sizeof c2, "%.1f%%", 100 * c->r.acc.acc);
                 snprintf(c3, sizeof c3, "[%.1f, %.1f]", 100 * c->r.acc.lo, 100 * c->r.acc.hi);
                 snprintf(c4, sizeof c4, "%.3f", c->r.cal.ece);
@@ -533,7 +575,7 @@ static int judge_eval_cmd(int argc, char **argv) {
                         obs[k * CALIB_MAX_BINS + b] = cal->obs[b];
                         cnt[k * CALIB_MAX_BINS + b] = (int)cal->count[b];
                     }
-                    snprintf(names[k], sizeof names[k], "%s (%s)", base_name(jpaths[k]), judges[k].kind);
+                    snprintf(names[k], sizeof names[k], "%s", judges[k].name);
                     curves[k] = (SvgReliability){names[k], pred + k * CALIB_MAX_BINS, obs + k * CALIB_MAX_BINS,
                                                  cnt + k * CALIB_MAX_BINS, cal->nbins};
                 }
@@ -554,7 +596,7 @@ static int judge_eval_cmd(int argc, char **argv) {
             char (*rn)[96] = calloc((size_t)nj, sizeof *rn);
             if (v && rows && cols && rn) {
                 for (int k = 0; k < nj; k++) {
-                    snprintf(rn[k], sizeof rn[k], "%s (%s)", base_name(jpaths[k]), judges[k].kind);
+                    snprintf(rn[k], sizeof rn[k], "%s", judges[k].name);
                     rows[k] = rn[k];
                     for (int f = 0; f < nfiles; f++) v[k * nfiles + f] = cells[(size_t)k * nfiles + f].r.acc.acc;
                 }
@@ -573,7 +615,7 @@ static int judge_eval_cmd(int argc, char **argv) {
 done:
     if (ret) fprintf(stderr, "rlhf judge eval: %s\n", e.msg);
     if (rep) report_free(rep);
-    for (int k = 0; k < loaded; k++) judge_free(&judges[k]);
+    for (int k = 0; k < loaded; k++) eval_entry_free(&judges[k]);
     free(judges);
     free(cells);
     free(acc_long);

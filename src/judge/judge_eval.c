@@ -53,3 +53,16 @@ PairedDiff paired_diff(const double *a, const double *b, long n) {
     d.hi = d.mean + 1.96 * se;
     return d;
 }
+
+int judge_ensemble_margins(Judge *judges, int n, const ComparisonSet *s, double *margins, double *tmp, RlhfErr *e) {
+    if (n < 1) return rlhf_err(e, "judge ensemble: no judges");
+    JudgeEvalResult r;
+    if (judge_eval_set(&judges[0], s, &r, margins, e)) return -1;
+    for (int k = 1; k < n; k++) {
+        if (judge_eval_set(&judges[k], s, &r, tmp, e)) return -1;
+        for (size_t i = 0; i < s->n; i++) margins[i] += tmp[i];
+    }
+    if (n > 1)
+        for (size_t i = 0; i < s->n; i++) margins[i] /= n;
+    return 0;
+}

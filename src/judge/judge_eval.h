@@ -34,6 +34,12 @@ void judge_eval_from_margins(const double *margin, long n, int nbins, JudgeEvalR
 /* Scores every pair of s (margins[n] filled when not NULL). */
 int judge_eval_set(Judge *j, const ComparisonSet *s, JudgeEvalResult *out, double *margins, RlhfErr *e);
 
+/* An ensemble's margins: the mean over n judges of each judge's margin on each
+ * pair (n = 1: the judge's own). tmp holds s->n doubles of scratch. Judges
+ * fine-tuned from one base with different data orders disagree on hard pairs;
+ * averaging their margins removes part of that noise. */
+int judge_ensemble_margins(Judge *judges, int n, const ComparisonSet *s, double *margins, double *tmp, RlhfErr *e);
+
 typedef struct PairedDiff {
     long n;
     double mean, lo, hi;   /* mean of a_i − b_i and its 95% interval */
