@@ -525,6 +525,43 @@ TEST(ensemble_margins_are_the_mean) {
     for (int k = 0; k < 3; k++) judge_free(&js[k]);
 }
 
+/* The untrained judge is the baseline, never the kept one: validation pairs whose
+ * preference is the reverse of training's get worse with every step, and the
+ * trainer still keeps a trained judge, saying that none beat the start. */
+TEST(untrained_judge_is_never_kept) {
+    Judge j;
+    REQUIRE(tiny_judge(&j, 64, 7) == 0);
+    ComparisonSet tr = {0}, va = {0};
+    make_set(&tr, 200, 1);
+    make_set(&va, 60, 2);
+    for (size_t i = 0; i < va.n; i++) {   /* reverse the planted preference */
+        Comparison *c = &va.items[i];
+        const char *t = c->chosen;
+        size_t tl = c->chosen_len;
+        c->chosen = c->rejected; c->chosen_len = c->rejected_len;
+        c->rejected = t; c->rejected_len = tl;
+    }
+    JudgeTrainOpts o;
+    judge_train_defaults(&o);
+    o.epochs = 2;
+    o.B = 16;
+    o.lr = 3e-3f;
+    o.warmup = 5;
+    o.weight_decay = 0.0f;
+    o.quiet = 1;
+    JudgeTrainResult res;
+    RlhfErr e = {{0}};
+    REQUIRE(judge_train(&j, &tr, &va, &o, &res, &e) == 0);
+    fprintf(stderr, "  reversed validation: before loss %.4f, kept step %ld loss %.4f acc %.1f%%\n", res.first_val_loss,
+            res.best_step, res.best_val_loss, 100 * res.best_val_acc);
+    CHECK(res.best_step > 0);
+    CHECK(res.beat_untrained == 0);
+    CHECK(res.best_val_loss > res.first_val_loss);
+    comparison_set_free(&tr);
+    comparison_set_free(&va);
+    judge_free(&j);
+}
+
 int main(void) {
     RUN(planted_preference_is_learned);
     RUN(bt_gradient_matches_finite_differences);
@@ -536,5 +573,6 @@ int main(void) {
     RUN(reward_combines_two_judges);
     RUN(best_of_n_picks_the_max_and_kl_formula);
     RUN(ensemble_margins_are_the_mean);
+    RUN(untrained_judge_is_never_kept);
     return test_summary();
 }

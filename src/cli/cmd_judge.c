@@ -208,6 +208,10 @@ static int judge_train_cmd(int argc, char **argv) {
            out, j.kind, res.steps, res.seconds, res.val_pairs, res.first_val_loss, 100 * res.first_val_acc,
            res.best_step, res.best_epoch, res.best_val_loss, 100 * res.best_val_acc, res.best_val_margin, res.offset,
            res.scale);
+    if (dist_is_root() && !res.beat_untrained)
+        fprintf(stderr, "rlhf judge train: warning: no validation beat the untrained judge's (loss %.4f); kept the best "
+                        "trained one. Too little data, too high a learning rate, or too many epochs?\n",
+                res.first_val_loss);
     ret = 0;
 done:
     if (ret) fprintf(stderr, "rlhf judge train: %s%s\n", dist_size() > 1 ? "rank failed: " : "", e.msg);

@@ -241,7 +241,13 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
     if (validate(j, &vp, vmargin, vrc, vrr, &v, e)) goto done;
     res->first_val_loss = v.loss;
     res->first_val_acc = v.acc;
-    double best_key = o->best_by_acc ? -v.acc : v.loss;
+    /* The untrained judge is the baseline, not a candidate: it scores every reply
+     * alike (loss log 2), so a trained judge that is overconfident on the small
+     * validation set (loss above log 2, accuracy above chance) would otherwise
+     * lose to a judge that knows nothing. The first trained validation always
+     * becomes the best; res->beat_untrained says whether any beat the start. */
+    double best_key = INFINITY, start_key = o->best_by_acc ? -v.acc : v.loss;
+    res->beat_untrained = 0;
     res->best_val_loss = v.loss;
     res->best_val_acc = v.acc;
     res->best_val_margin = v.margin;
@@ -340,6 +346,7 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
                 if (validate(j, &vp, vmargin, vrc, vrr, &v, e)) goto done;
                 double key = o->best_by_acc ? -v.acc : v.loss;
                 int improved = key < best_key;
+                if (key < start_key) res->beat_untrained = 1;
                 mb = metrics_begin(&log, "val");
                 jb_kv_int(mb, "step", step);
                 jb_kv_int(mb, "epoch", ep + 1);

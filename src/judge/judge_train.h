@@ -50,6 +50,8 @@ typedef struct JudgeTrainResult {
     int best_epoch;
     double best_val_loss, best_val_acc, best_val_margin;
     double first_val_loss, first_val_acc;   /* before any training */
+    int beat_untrained;                     /* some validation beat the untrained judge's (the kept
+                                               judge is the best TRAINED one either way) */
     double offset, scale;
     double seconds;
     long train_tokens;                      /* tokens seen (padding excluded) */
