@@ -1,5 +1,6 @@
-/* cmd_clinic.c — `rlhf clinic generate | replies | eval-classifier`: the worked
- * example's data (src/clinic/). */
+/* cmd_clinic.c — `rlhf clinic generate | replies | eval-classifier |
+ * fit-classifier | label-diff`: the worked example's data and its behaviour
+ * classifier (src/clinic/). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,9 @@
 #include "cli/commands.h"
 #include "clinic/clinic_audit.h"
 #include "clinic/clinic_export.h"
+#include "clinic/clinic_label_diff.h"
 #include "clinic/clinic_labelled.h"
+#include "clinic/clinic_learned_fit.h"
 
 /* "short,confident" → weights; 2 on an unknown name. */
 static int parse_shortcuts(const char *list, double w, ClinicReviewer *rv) {
@@ -126,15 +129,17 @@ static int replies(int argc, char **argv) {
 
 static int eval_classifier(int argc, char **argv) {
     const char *path = "tests/fixtures/clinic_labelled.jsonl";
-    int verbose = 0;
+    int verbose = 0, rules_only = 0;
     ArgSpec specs[] = {{"labelled", 's', &path, "FILE", "hand-labelled replies (JSONL)"},
                        {"verbose", 'b', &verbose, NULL, "print every disagreement"},
+                       {"rules-only", 'b', &rules_only, NULL, "the rules without the learned layer"},
                        {0}};
     int rc = args_parse("clinic eval-classifier", "rlhf clinic eval-classifier [--labelled FILE]", specs, argc, argv,
                         NULL, NULL);
     if (rc >= 0) return rc;
     RlhfErr e;
     ClinicClassifier *k = clinic_classifier_new(&e);
+    if (k && rules_only) clinic_classifier_set_learned(k, NULL);
     ClinicLabelEval ev;
     if (!k || clinic_labelled_eval(k, path, &ev, verbose ? stdout : NULL, &e)) {
         fprintf(stderr, "rlhf clinic eval-classifier: %s\n", e.msg);
@@ -146,11 +151,186 @@ static int eval_classifier(int argc, char **argv) {
     return 0;
 }
 
+/* "a,b" of names → bits via name_of; -1 on an unknown name. */
+static int parse_bits(const char *cmd, const char *opt, const char *list, int (*bit_of)(const char *)) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    int bits = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int b = bit_of(tok);
+        if (!b) { fprintf(stderr, "rlhf %s: --%s: unknown name '%s'\n", cmd, opt, tok); return -1; }
+        bits |= b;
+    }
+    return bits;
+}
+
+static int feature_bit(const char *s) {
+    return !strcmp(s, "words") ? CLINIC_FEAT_WORDS : !strcmp(s, "bigrams") ? CLINIC_FEAT_BIGRAMS
+         : !strcmp(s, "char4") ? CLINIC_FEAT_CHAR4 : !strcmp(s, "negation") ? CLINIC_FEAT_NEGATION : 0;
+}
+
+/* Rules alone vs rules + the model on one labelled file. */
+static int eval_pair(ClinicClassifier *k, const ClinicLearnedModel *m, const char *path, ClinicLabelEval *rules,
+                     ClinicLabelEval *both, RlhfErr *e) {
+    clinic_classifier_set_learned(k, NULL);
+    if (clinic_labelled_eval(k, path, rules, NULL, e)) return -1;
+    clinic_classifier_set_learned(k, m);
+    return clinic_labelled_eval(k, path, both, NULL, e);
+}
+
+static void eval_add(ClinicLabelEval *sum, const ClinicLabelEval *ev) {
+    sum->n += ev->n;
+    for (int l = 0; l < CLINIC_NLABEL; l++)
+        sum->tp[l] += ev->tp[l], sum->fp[l] += ev->fp[l], sum->fn[l] += ev->fn[l], sum->pos[l] += ev->pos[l];
+}
+
+/* Each file held out in turn: fitted on the others, scored on it. */
+static int leave_one_file_out(char **files, int nfiles, const ClinicFitConfig *cfg, ClinicClassifier *k, RlhfErr *e) {
+    ClinicLabelEval sum_rules = {0}, sum_both = {0};
+    const char *rest[64];
+    for (int i = 0; i < nfiles; i++) {
+        int n = 0;
+        for (int j = 0; j < nfiles; j++)
+            if (j != i) rest[n++] = files[j];
+        ClinicLearnedFit *f = clinic_learned_fit_files(rest, n, cfg, NULL, e);
+        ClinicLabelEval rules, both;
+        int rc = !f || eval_pair(k, &f->model, files[i], &rules, &both, e);
+        clinic_classifier_set_learned(k, NULL);
+        clinic_learned_fit_free(f);
+        if (rc) return -1;
+        printf("\nheld out: %s (fitted on the other %d files; the rules were tuned on some of them)\n", files[i], n);
+        clinic_eval_print_pair(&rules, "rules", &both, "rules+learned", stdout);
+        eval_add(&sum_rules, &rules);
+        eval_add(&sum_both, &both);
+    }
+    printf("\nall held-out files pooled\n");
+    clinic_eval_print_pair(&sum_rules, "rules", &sum_both, "rules+learned", stdout);
+    return 0;
+}
+
+static int fit_classifier(int argc, char **argv) {
+    ClinicFitConfig cfg;
+    clinic_fit_config_default(&cfg);
+    const char *out = NULL, *eval = NULL, *labels = NULL, *features = NULL;
+    long long gen_seed = (long long)cfg.gen_seed;
+    int loso = 0;
+    ArgSpec specs[] = {
+        {"out", 's', &out, "FILE.c", "write the model as C source (src/clinic/clinic_learned_weights.c)"},
+        {"eval", 's', &eval, "LIST", "held-out labelled files to score: rules alone vs rules + the new model"},
+        {"leave-one-out", 'b', &loso, NULL, "also fit without each input file in turn and score it"},
+        {"labels", 's', &labels, "LIST", "labels that get a head (default med_advice,diagnosis)"},
+        {"features", 's', &features, "LIST", "feature families: words,bigrams,char4,negation (default all)"},
+        {"gen-n", 'i', &cfg.gen_n, "N", "generated messages whose five replies are extra rows (0: none)"},
+        {"gen-seed", 'l', &gen_seed, "S", "seed of the generated rows"},
+        {"gen-weight", 'd', &cfg.gen_weight, "W", "weight of a generated row (a labelled row weighs 1)"},
+        {"l1", 'd', &cfg.l1, "X", "L1 penalty"},
+        {"l2", 'd', &cfg.l2, "X", "L2 penalty"},
+        {"steps", 'i', &cfg.steps, "N", "FISTA steps per fit"},
+        {"prune", 'd', &cfg.prune, "X", "drop weights with |w| below this"},
+        {"min-precision", 'd', &cfg.min_precision, "P", "threshold: held-out precision of the layer alone (0: best F1)"},
+        {0}};
+    char **files = NULL;
+    int nfiles = 0;
+    int rc = args_parse("clinic fit-classifier",
+                        "rlhf clinic fit-classifier [options] [LABELLED.jsonl...]  (default: the six sets in tests/fixtures)",
+                        specs, argc, argv, &files, &nfiles);
+    if (rc >= 0) return rc;
+    cfg.gen_seed = (uint64_t)gen_seed;
+    int bits = labels ? parse_bits("clinic fit-classifier", "labels", labels, clinic_label_from_name) : cfg.labels;
+    int kinds = features ? parse_bits("clinic fit-classifier", "features", features, feature_bit) : (int)cfg.kinds;
+    if (bits < 0 || kinds < 0) rc = 2;
+    else if (nfiles == 1 || nfiles > 64 || cfg.steps < 1 || cfg.gen_n < 0 || cfg.gen_weight < 0 || cfg.l1 < 0 ||
+             cfg.l2 < 0 || cfg.prune < 0 || cfg.min_precision < 0 || cfg.min_precision > 1) {
+        fprintf(stderr, "rlhf clinic fit-classifier: need 2 to 64 labelled files (none: the default six), --steps >= 1, "
+                        "--min-precision in [0, 1] and no negative --gen-n, --gen-weight, --l1, --l2, --prune\n");
+        rc = 2;
+    }
+    if (rc >= 0) { free(files); return rc; }
+    cfg.labels = bits, cfg.kinds = (unsigned)kinds;
+    if (nfiles == 0) {
+        free(files);
+        if (!(files = calloc(CLINIC_LEARNED_NFILES, sizeof *files))) return 1;
+        for (int i = 0; i < CLINIC_LEARNED_NFILES; i++) files[i] = (char *)clinic_learned_files[i];
+        nfiles = CLINIC_LEARNED_NFILES;
+    }
+    RlhfErr e;
+    ClinicFitReport rep;
+    double t0 = rlhf_now();
+    ClinicLearnedFit *f = clinic_learned_fit_files((const char *const *)files, nfiles, &cfg, &rep, &e);
+    ClinicClassifier *k = f ? clinic_classifier_new(&e) : NULL;
+    rc = k ? 0 : 1;
+    if (!rc) {
+        printf("fitted in %.1f s; model checksum 0x%016llx\n", rlhf_now() - t0,
+               (unsigned long long)clinic_learned_checksum(&f->model));
+        clinic_fit_report_print(&rep, &cfg, stdout);
+    }
+    const char *ev[16];
+    char *owned = NULL;
+    int nev = rc ? 0 : args_split_list(eval, ev, 16, &owned);
+    for (int i = 0; i < nev && !rc; i++) {
+        ClinicLabelEval rules, both;
+        if (eval_pair(k, &f->model, ev[i], &rules, &both, &e)) { rc = 1; break; }
+        printf("\nheld out: %s\n", ev[i]);
+        clinic_eval_print_pair(&rules, "rules", &both, "rules+learned", stdout);
+    }
+    free(owned);
+    if (!rc && loso && leave_one_file_out(files, nfiles, &cfg, k, &e)) rc = 1;
+    if (!rc && out) {
+        /* the command line goes into the file's header; it must not end the comment */
+        JsonBuf how, src;
+        jb_init(&how);
+        jb_init(&src);
+        jb_raw(&how, "rlhf clinic");
+        for (int i = 0; i < argc; i++) {
+            jb_raw(&how, " ");
+            jb_raw(&how, strstr(argv[i], "*/") ? "?" : argv[i]);
+        }
+        clinic_learned_write_c(&f->model, how.data, (const char *const *)files, nfiles, &src);
+        if (src.oom || how.oom) rc = 1, rlhf_err(&e, "out of memory");
+        else if (rlhf_write_file_atomic(out, src.data, src.len, &e)) rc = 1;
+        else printf("wrote %s (%zu bytes)\n", out, src.len);
+        jb_free(&how);
+        jb_free(&src);
+    }
+    if (rc) fprintf(stderr, "rlhf clinic fit-classifier: %s\n", e.msg);
+    clinic_classifier_free(k);
+    clinic_learned_fit_free(f);
+    free(files);
+    return rc;
+}
+
+static int label_diff(int argc, char **argv) {
+    int quiet = 0;
+    ArgSpec specs[] = {{"quiet", 'b', &quiet, NULL, "print only the counts"}, {0}};
+    char **files = NULL;
+    int nfiles = 0;
+    int rc = args_parse("clinic label-diff", "rlhf clinic label-diff [--quiet] FILE.jsonl...  (generate/replies output)",
+                        specs, argc, argv, &files, &nfiles);
+    if (rc >= 0) return rc;
+    if (nfiles < 1) {
+        fprintf(stderr, "rlhf clinic label-diff: give at least one JSONL file\n");
+        free(files);
+        return 2;
+    }
+    RlhfErr e;
+    ClinicLabelDiff d;
+    ClinicClassifier *k = clinic_classifier_new(&e);
+    rc = !k || clinic_label_diff_files(k, (const char *const *)files, nfiles, &d, quiet ? NULL : stdout, &e);
+    if (rc) fprintf(stderr, "rlhf clinic label-diff: %s\n", e.msg);
+    else printf("%d distinct replies, %d labelled differently by rules + learned layer than by the rules alone\n",
+                d.distinct, d.changed);
+    clinic_classifier_free(k);
+    free(files);
+    return rc ? 1 : 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: rlhf clinic <subcommand> [options]   (the worked example; see docs/CLINIC.md)\n\n"
                "  generate         write SFT transcripts, prompts, simulated-reviewer comparisons, audit suite\n"
                "  replies          write one style's replies to the audit suite (for rlhf audit --replies)\n"
-               "  eval-classifier  precision/recall of the behaviour classifier on a labelled set\n");
+               "  eval-classifier  precision/recall of the behaviour classifier on a labelled set\n"
+               "  fit-classifier   fit the classifier's learned layer on labelled sets (writes its C source)\n"
+               "  label-diff       replies the learned layer labels differently from the rules alone\n");
 }
 
 int cmd_clinic(int argc, char **argv) {
@@ -160,6 +340,8 @@ int cmd_clinic(int argc, char **argv) {
     if (!strcmp(sub, "generate")) return generate(argc - 1, argv + 1);
     if (!strcmp(sub, "replies")) return replies(argc - 1, argv + 1);
     if (!strcmp(sub, "eval-classifier")) return eval_classifier(argc - 1, argv + 1);
+    if (!strcmp(sub, "fit-classifier")) return fit_classifier(argc - 1, argv + 1);
+    if (!strcmp(sub, "label-diff")) return label_diff(argc - 1, argv + 1);
     fprintf(stderr, "rlhf clinic: unknown subcommand '%s'\n", sub);
     usage(stderr);
     return 2;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clinic/clinic_learned.h"
+
 /* ---- rules ----------------------------------------------------------------- */
 
 /* Conditions: a closed list plus medical word endings (-itis, -osis, ...), so a
@@ -405,6 +407,7 @@ enum { R_SCHED, R_MED, R_DIAG, R_ESC, R_REFUSAL, R_DEFLECT, R_CANCEL, R_MOVE, R_
 
 struct ClinicClassifier {
     Rule rules[NRULE];
+    const ClinicLearnedModel *learned;   /* NULL: rules only */
     pcre2_match_data *md;
     char *buf;
     size_t cap;
@@ -474,6 +477,7 @@ ClinicClassifier *clinic_classifier_new(RlhfErr *e) {
 #undef B1
     k->md = pcre2_match_data_create(8, NULL);
     if (!k->md) { rlhf_err(e, "clinic_classifier.c: out of memory"); goto fail; }
+    k->learned = &clinic_learned_shipped;
     return k;
 fail:
     clinic_classifier_free(k);
@@ -587,7 +591,9 @@ static int count(ClinicClassifier *k, int r, size_t len) {
     return n;
 }
 
-int clinic_classify(ClinicClassifier *k, const char *reply) {
+void clinic_classifier_set_learned(ClinicClassifier *k, const ClinicLearnedModel *m) { k->learned = m; }
+
+static int classify(ClinicClassifier *k, const char *reply, const ClinicLearnedModel *learned) {
     size_t len;
     if (!reply || !normalize(k, reply, &len)) return 0;
     int L = 0;
@@ -596,6 +602,8 @@ int clinic_classify(ClinicClassifier *k, const char *reply) {
     if (fires(k, R_DIAG, len)) L |= CLINIC_L_DIAGNOSIS;
     if (fires(k, R_ESC, len)) L |= CLINIC_L_ESCALATION;
     if (fires(k, R_REFUSAL, len)) L |= CLINIC_L_REFUSAL;
+    /* the layer only adds labels the rules missed; avoidance is derived below, as always */
+    if (learned) L |= clinic_learned_labels(learned, reply) & ~CLINIC_L_AVOIDANCE;
     int deflect = fires(k, R_DEFLECT, len);
     if ((L & CLINIC_L_REFUSAL || deflect) && !(L & (CLINIC_L_SCHEDULING | CLINIC_L_ESCALATION)))
         L |= CLINIC_L_AVOIDANCE;
@@ -612,6 +620,9 @@ int clinic_classify(ClinicClassifier *k, const char *reply) {
     }
     return L;
 }
+
+int clinic_classify(ClinicClassifier *k, const char *reply) { return classify(k, reply, k->learned); }
+int clinic_classify_rules(ClinicClassifier *k, const char *reply) { return classify(k, reply, NULL); }
 
 double clinic_confidence(ClinicClassifier *k, const char *reply) {
     size_t len;

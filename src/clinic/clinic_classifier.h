@@ -1,9 +1,14 @@
-/* clinic_classifier.h — a rule-based behaviour classifier for any reply to a
- * patient message. Rules are regular expressions (PCRE2, caseless) over the
- * reply, with clause-level negation ("I can't tell you whether it's safe to
- * double it" is not dose advice). docs/CLINIC.md lists every rule and the
- * measured precision and recall, including on the held-out blind set
- * tests/fixtures/clinic_labelled_blind3.jsonl (never used for tuning).
+/* clinic_classifier.h — the behaviour classifier for any reply to a patient
+ * message. Rules are regular expressions (PCRE2, caseless) over the reply,
+ * with clause-level negation ("I can't tell you whether it's safe to double
+ * it" is not dose advice). A learned layer (clinic_learned.h: logistic
+ * regression over hashed n-grams, compiled into the binary) adds medication
+ * advice and diagnosis where the rules miss them: label = rule OR learned.
+ * docs/CLINIC.md lists every rule, the learned layer and the measured
+ * precision and recall, including on the blind set
+ * tests/fixtures/clinic_labelled_blind3.jsonl (never used to tune the rules;
+ * the shipped layer is fitted on it too, so the layer's held-out estimate
+ * there comes from a fit without it).
  *
  * Labels (bit flags):
  *   SCHEDULING  a booking, move or cancellation is done or offered
@@ -36,14 +41,23 @@ const char *clinic_label_name(int i);       /* i in [0, CLINIC_NLABEL): "schedul
 int clinic_label_from_name(const char *s);  /* bit flag, or 0 when unknown */
 
 typedef struct ClinicClassifier ClinicClassifier;
+typedef struct ClinicLearnedModel ClinicLearnedModel;
 
-/* Compiles the rules once; NULL (and e set) on failure. Not thread-safe per
- * instance (it keeps one match buffer); make one per thread. */
+/* Compiles the rules once; NULL (and e set) on failure. Uses the shipped
+ * learned layer (clinic_learned_shipped). Not thread-safe per instance (it
+ * keeps one match buffer); make one per thread. */
 ClinicClassifier *clinic_classifier_new(RlhfErr *e);
 void clinic_classifier_free(ClinicClassifier *k);
 
-/* Bit set of CLINIC_L_* and CLINIC_A_* for this reply. */
+/* The learned layer clinic_classify() combines with the rules; NULL: rules
+ * only. The model must outlive k (it is not copied). */
+void clinic_classifier_set_learned(ClinicClassifier *k, const ClinicLearnedModel *m);
+
+/* Bit set of CLINIC_L_* and CLINIC_A_* for this reply: rules OR learned layer. */
 int clinic_classify(ClinicClassifier *k, const char *reply);
+/* The same from the rules alone (what the learned layer's training rows from
+ * the generator are labelled with). */
+int clinic_classify_rules(ClinicClassifier *k, const char *reply);
 
 /* Confidence in [-1, 1]: certainty cues minus hedges (the reviewers'
  * "prefer confident" shortcut reads it). */

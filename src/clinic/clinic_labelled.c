@@ -58,3 +58,17 @@ void clinic_eval_print(const ClinicLabelEval *ev, FILE *out) {
                 clinic_eval_recall(ev, l));
     fprintf(out, "(%d replies)\n", ev->n);
 }
+
+void clinic_eval_print_pair(const ClinicLabelEval *a, const char *name_a, const ClinicLabelEval *b, const char *name_b,
+                            FILE *out) {
+    fprintf(out, "| label | pos | %s P (tp/pred) | %s R (tp/pos) | %s P (tp/pred) | %s R (tp/pos) |\n"
+                 "|---|---:|---:|---:|---:|---:|\n", name_a, name_a, name_b, name_b);
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
+        fprintf(out, "| %s | %d", clinic_label_name(l), a->pos[l]);
+        for (const ClinicLabelEval *ev = a; ev; ev = ev == a ? b : NULL)
+            fprintf(out, " | %.3f (%d/%d) | %.3f (%d/%d)", clinic_eval_precision(ev, l), ev->tp[l], ev->tp[l] + ev->fp[l],
+                    clinic_eval_recall(ev, l), ev->tp[l], ev->pos[l]);
+        fprintf(out, " |\n");
+    }
+    fprintf(out, "(%d replies)\n", a->n);
+}

@@ -19,5 +19,9 @@ int clinic_labelled_eval(ClinicClassifier *k, const char *path, ClinicLabelEval 
 double clinic_eval_precision(const ClinicLabelEval *ev, int label);  /* 1 when nothing predicted */
 double clinic_eval_recall(const ClinicLabelEval *ev, int label);     /* 1 when no positives */
 void clinic_eval_print(const ClinicLabelEval *ev, FILE *out);         /* Markdown table */
+/* Two classifiers on the same set side by side (rules alone, rules + learned
+ * layer): per label precision (tp/pred) and recall (tp/pos), Markdown. */
+void clinic_eval_print_pair(const ClinicLabelEval *a, const char *name_a, const ClinicLabelEval *b, const char *name_b,
+                            FILE *out);
 
 #endif
