@@ -10,6 +10,8 @@
 #  5. write the results between the judge-report markers of docs/JUDGE.md.
 #
 # Sizes are environment variables; QUICK=1 picks a ~15-minute version (2 cores).
+# ENSEMBLE=K also trains K-1 more helpfulness and harmlessness judges with other
+# data-order seeds and evaluates each dial's K judges as an ensemble (mean margin).
 #   scripts/judge-report.sh                  # full (about an hour on 2 cores)
 #   QUICK=1 scripts/judge-report.sh          # short
 #   RLHF=./rlhf DATA=../shared/data OUT=runs/judge-report DOC=docs/JUDGE.md
@@ -28,6 +30,7 @@ else
   : "${J_SEQ:=384}" "${J_BATCH:=8}" "${J_EPOCHS:=2}" "${J_LR:=1e-4}"
 fi
 VOCAB=${VOCAB:-8192}
+ENSEMBLE=${ENSEMBLE:-1}
 THREADS=${THREADS:-0}
 
 HH=$DATA/hh-rlhf
@@ -78,10 +81,19 @@ run judge-helpful  "$RLHF" judge train "${J_ARGS[@]}" --kind helpful  --out "$OU
 run judge-harmless "$RLHF" judge train "${J_ARGS[@]}" --kind harmless --out "$OUT/harmless.judge" $TRAIN_S
 # shellcheck disable=SC2086
 run judge-mixed    "$RLHF" judge train "${J_ARGS[@]}" --kind mixed    --out "$OUT/mixed.judge"    $TRAIN_S $TRAIN_H
+ENS_H="$OUT/helpful.judge"; ENS_S="$OUT/harmless.judge"
+for ((k = 1; k < ENSEMBLE; k++)); do
+  # shellcheck disable=SC2086
+  run "judge-helpful-s$k"  "$RLHF" judge train "${J_ARGS[@]}" --seed "$k" --kind helpful  --out "$OUT/helpful-s$k.judge"  $TRAIN_H
+  run "judge-harmless-s$k" "$RLHF" judge train "${J_ARGS[@]}" --seed "$k" --kind harmless --out "$OUT/harmless-s$k.judge" $TRAIN_S
+  ENS_H="$ENS_H+$OUT/helpful-s$k.judge"; ENS_S="$ENS_S+$OUT/harmless-s$k.judge"
+done
+ENS_ARGS=()
+[ "$ENSEMBLE" -gt 1 ] && ENS_ARGS=(--judge "$ENS_H" --judge "$ENS_S")
 
 # 4. evaluation on each file's 30% part (the same split; bag-of-words trained on the 70% part)
 run eval "$RLHF" judge eval --split test --threads "$THREADS" \
-  --judge "$OUT/helpful.judge" --judge "$OUT/harmless.judge" --judge "$OUT/mixed.judge" \
+  --judge "$OUT/helpful.judge" --judge "$OUT/harmless.judge" --judge "$OUT/mixed.judge" "${ENS_ARGS[@]}" \
   --json "$OUT/eval.json" --report "$OUT/report.html" \
   "$HH/helpful-base/test.jsonl.gz" "$HH/harmless-base/test.jsonl.gz" "$HH/helpful-rejection-sampled/test.jsonl.gz"
 cat "$OUT/eval.log"
@@ -93,18 +105,21 @@ BLOCK=$OUT/judge-section.md
 {
   echo "<!-- judge-report:begin (written by scripts/judge-report.sh; edit the script, not this block) -->"
   echo
-  echo "Run of \`$( [ "$QUICK" = 1 ] && echo "QUICK=1 ")scripts/judge-report.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, total wall time $((T_TOTAL / 60)) min $((T_TOTAL % 60)) s."
+  echo "Run of \`$( [ "$QUICK" = 1 ] && echo "QUICK=1 ")$( [ "$ENSEMBLE" -gt 1 ] && echo "ENSEMBLE=$ENSEMBLE ")scripts/judge-report.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, total wall time $((T_TOTAL / 60)) min $((T_TOTAL % 60)) s."
   echo "Model: ${SUMMARY:-see $OUT/judge-helpful.err} (pretrained ${PRE_STEPS} steps × ${PRE_BATCH} × ${PRE_SEQ} tokens;"
-  echo "judges: ${J_EPOCHS} epoch(s), ${J_BATCH} pairs per batch, ${J_SEQ} tokens per transcript, lr ${J_LR})."
+  echo "judges: ${J_EPOCHS} epoch(s), ${J_BATCH} pairs per batch, ${J_SEQ} tokens per transcript, lr ${J_LR}$( [ "$ENSEMBLE" -gt 1 ] && echo "; ensembles of $ENSEMBLE judges per dial, data-order seeds 1337, 1..$((ENSEMBLE - 1))"))."
   echo
   echo "| stage | wall time (s) |"
   echo "| --- | ---: |"
-  for k in pretrain judge-helpful judge-harmless judge-mixed eval; do echo "| $k | ${SECS[$k]} |"; done
+  for k in pretrain judge-helpful judge-harmless judge-mixed; do echo "| $k | ${SECS[$k]} |"; done
+  for ((k = 1; k < ENSEMBLE; k++)); do echo "| judge-helpful-s$k + judge-harmless-s$k | $(( SECS[judge-helpful-s$k] + SECS[judge-harmless-s$k] )) |"; done
+  echo "| eval | ${SECS[eval]} |"
   echo
   echo "Judge training (validation = 10% of the training conversations):"
   echo
   echo '```'
   for k in helpful harmless mixed; do grep -h "^judge " "$OUT/judge-$k.log" || true; done
+  for ((k = 1; k < ENSEMBLE; k++)); do grep -h "^judge " "$OUT/judge-helpful-s$k.log" "$OUT/judge-harmless-s$k.log" || true; done
   echo '```'
   echo
   echo "Evaluation on the 30% test parts (\`rlhf judge eval\` output):"
