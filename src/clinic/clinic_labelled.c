@@ -8,18 +8,26 @@
 
 typedef struct { ClinicClassifier *k; ClinicLabelEval *ev; FILE *errors; } LabelledCtx;
 
-static int labelled_line(void *ctx, JsonValue *root, const char *path, int lineno, RlhfErr *e) {
-    LabelledCtx *c = ctx;
-    const char *reply = json_get_str(root, "reply");
-    JsonValue *labels = json_get(root, "labels");
-    if (!reply || !labels || labels->type != JSON_ARRAY)
+int clinic_labelled_row(JsonValue *root, const char *path, int lineno, const char **reply, int *labels, RlhfErr *e) {
+    *reply = json_get_str(root, "reply");
+    JsonValue *arr = json_get(root, "labels");
+    if (!*reply || !arr || arr->type != JSON_ARRAY)
         return rlhf_err(e, "%s:%d: field 'reply' (string) and 'labels' (array) are required", path, lineno);
     int want = 0;
-    for (size_t i = 0; i < labels->len; i++) {
-        int b = labels->items[i]->type == JSON_STRING ? clinic_label_from_name(labels->items[i]->str) : 0;
+    for (size_t i = 0; i < arr->len; i++) {
+        int b = arr->items[i]->type == JSON_STRING ? clinic_label_from_name(arr->items[i]->str) : 0;
         if (!b) return rlhf_err(e, "%s:%d: field 'labels': unknown label at index %zu", path, lineno, i);
         want |= b;
     }
+    *labels = want;
+    return 0;
+}
+
+static int labelled_line(void *ctx, JsonValue *root, const char *path, int lineno, RlhfErr *e) {
+    LabelledCtx *c = ctx;
+    const char *reply;
+    int want;
+    if (clinic_labelled_row(root, path, lineno, &reply, &want, e)) return -1;
     int got = clinic_classify(c->k, reply);
     ClinicLabelEval *ev = c->ev;
     ev->n++;

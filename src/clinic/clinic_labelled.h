@@ -8,11 +8,16 @@
 #include <stdio.h>
 
 #include "clinic/clinic_classifier.h"
+#include "util/json.h"
 
 typedef struct {
     int n;                                  /* replies scored */
     int tp[CLINIC_NLABEL], fp[CLINIC_NLABEL], fn[CLINIC_NLABEL], pos[CLINIC_NLABEL];
 } ClinicLabelEval;
+
+/* One labelled line: its reply and its CLINIC_L_* bits; -1 with e naming the
+ * file, line and field when either is missing or a label is unknown. */
+int clinic_labelled_row(JsonValue *root, const char *path, int lineno, const char **reply, int *labels, RlhfErr *e);
 
 /* Scores every line; when `errors` is not NULL prints each disagreement to it. */
 int clinic_labelled_eval(ClinicClassifier *k, const char *path, ClinicLabelEval *ev, FILE *errors, RlhfErr *e);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clinic/clinic_labelled.h"
 #include "clinic/clinic_replies.h"
 
 /* ---- training rows --------------------------------------------------------- */
@@ -84,16 +85,9 @@ typedef struct { ClinicFitData *d; ClinicClassifier *k; int group; } FileCtx;
 
 static int file_line(void *ctx, JsonValue *root, const char *path, int lineno, RlhfErr *e) {
     FileCtx *c = ctx;
-    const char *reply = json_get_str(root, "reply");
-    JsonValue *labels = json_get(root, "labels");
-    if (!reply || !labels || labels->type != JSON_ARRAY)
-        return rlhf_err(e, "%s:%d: field 'reply' (string) and 'labels' (array) are required", path, lineno);
-    int want = 0;
-    for (size_t i = 0; i < labels->len; i++) {
-        int b = labels->items[i]->type == JSON_STRING ? clinic_label_from_name(labels->items[i]->str) : 0;
-        if (!b) return rlhf_err(e, "%s:%d: field 'labels': unknown label at index %zu", path, lineno, i);
-        want |= b;
-    }
+    const char *reply;
+    int want;
+    if (clinic_labelled_row(root, path, lineno, &reply, &want, e)) return -1;
     return add_row(c->d, c->k, reply, want, c->group, e);
 }
 
