@@ -12,7 +12,7 @@
 # Sizes are environment variables; QUICK=1 picks a ~15-minute version (2 cores).
 # ENSEMBLE=K also trains K-1 more helpfulness and harmlessness judges with other
 # data-order seeds and evaluates each dial's K judges as an ensemble (mean margin).
-#   scripts/judge-report.sh                  # full (about an hour on 2 cores)
+#   scripts/judge-report.sh                  # full (about 80 minutes on 2 cores)
 #   QUICK=1 scripts/judge-report.sh          # short
 #   RLHF=./rlhf DATA=../shared/data OUT=runs/judge-report DOC=docs/JUDGE.md
 set -euo pipefail
