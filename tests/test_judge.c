@@ -496,8 +496,8 @@ TEST(best_of_n_picks_the_max_and_kl_formula) {
 TEST(ensemble_margins_are_the_mean) {
     Judge js[3];
     REQUIRE(tiny_judge(&js[0], 64, 7) == 0);
-    REQUIRE(tiny_judge(&js[1], 64, 8) == 0);
-    REQUIRE(tiny_judge(&js[2], 64, 7) == 0);
+    REQUIRE(tiny_judge(&js[1], 64, 7) == 0);   /* the same judge as js[0] */
+    REQUIRE(tiny_judge(&js[2], 64, 8) == 0);
     for (int k = 0; k < 3; k++) {   /* untrained heads are zero: give each a fixed direction */
         const GPT2Tensor *w = gpt2_find_tensor(&js[k].model, "scalar_w");
         REQUIRE(w);
@@ -509,16 +509,15 @@ TEST(ensemble_margins_are_the_mean) {
     double a[40], b[40], ens[40], tmp[40];
     JudgeEvalResult r;
     REQUIRE(judge_eval_set(&js[0], &te, &r, a, &e) == 0);
-    REQUIRE(judge_eval_set(&js[1], &te, &r, b, &e) == 0);
-    REQUIRE(judge_ensemble_margins(js, 2, &te, ens, tmp, &e) == 0);
+    REQUIRE(judge_eval_set(&js[2], &te, &r, b, &e) == 0);
+    REQUIRE(judge_ensemble_margins(js + 1, 2, &te, ens, tmp, &e) == 0);
     int differ = 0;
     for (int i = 0; i < 40; i++) {
         CHECK_NEAR(ens[i], 0.5 * (a[i] + b[i]), 1e-12);
         differ += fabs(a[i] - b[i]) > 1e-6;
     }
     CHECK(differ > 30);   /* the two members really are different judges */
-    Judge same[2] = {js[0], js[2]};   /* equal weights (same init seed) */
-    REQUIRE(judge_ensemble_margins(same, 2, &te, ens, tmp, &e) == 0);
+    REQUIRE(judge_ensemble_margins(js, 2, &te, ens, tmp, &e) == 0);   /* a judge with itself */
     for (int i = 0; i < 40; i++) CHECK_NEAR(ens[i], a[i], 1e-12);
     CHECK(judge_ensemble_margins(js, 0, &te, ens, tmp, &e) == -1);
     comparison_set_free(&te);
