@@ -331,6 +331,11 @@ TEST(two_ranks_match_one_rank_in_judge_training) {
     judge_free(&jb);
 }
 
+/* The PPO settings of both PPO tests: 10 rows over 2 ranks, minibatches of 4
+ * (2 + 2 rows) and a last one of 2 (1 + 1). */
+#define PPO_TEST_FLAGS "--batch 10 --minibatch 4 --epochs 2 --max-prompt 14 --max-new 12 --lr 3e-4 " \
+                       "--kl-coef 0.02 --ckpt-every 2 --threads 1"
+
 /* PPO: --batch and --minibatch are global, so `mpirun -np 2 rlhf ppo` runs the
  * 1-process algorithm with each rank sampling, scoring and training on half of
  * every batch. Row b samples from the same seed on whichever rank holds it, so
@@ -354,9 +359,7 @@ TEST(two_ranks_match_one_rank_in_ppo) {
     snprintf(m2, sizeof m2, "%s.metrics.jsonl", two);
     unlink(one); unlink(two); unlink(m1); unlink(m2);
     enum { STEPS = 4 };
-    /* 10 rows over 2 ranks, minibatches of 4 (2 + 2 rows) and a last one of 2 (1 + 1) */
-    const char *common = "--steps 4 --batch 10 --minibatch 4 --epochs 2 --max-prompt 14 --max-new 12 --lr 3e-4 "
-                         "--kl-coef 0.02 --ckpt-every 2 --threads 1";
+    const char *common = PPO_TEST_FLAGS " --steps 4";
     snprintf(cmd, sizeof cmd, "%s ppo --policy %s --judge %s --prompts %s --out %s %s >/dev/null 2>%s/ppo1.err", bin,
              init, judge, prompts, one, common, DIR);
     REQUIRE(system(cmd) == 0);
@@ -414,8 +417,7 @@ TEST(two_rank_ppo_resumes_exactly) {
     snprintf(last, sizeof last, "%s.last", part);
     snprintf(metrics, sizeof metrics, "%s.metrics.jsonl", part);
     unlink(part); unlink(last); unlink(metrics);
-    const char *common = "--batch 10 --minibatch 4 --epochs 2 --max-prompt 14 --max-new 12 --lr 3e-4 "
-                         "--kl-coef 0.02 --ckpt-every 2 --threads 1";
+    const char *common = PPO_TEST_FLAGS;
     snprintf(log, sizeof log, "%s/ppo3.err", DIR);
     snprintf(args, sizeof args, "ppo --policy %s --judge %s --prompts %s --out %s %s --steps 2", init, judge, prompts,
              part, common);
