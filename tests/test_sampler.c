@@ -482,6 +482,54 @@ TEST(bf16_weights_close_to_full_forward) {
     gpt2_free(&m);
 }
 
+/* The opt-in fp32 panel copy: the same logits as the unpacked path up to
+ * summation order, for a batch with padding, a row sitting out and a vocab
+ * (67) and widths that leave partial panels; a refresh after a parameter
+ * change picks the change up. */
+TEST(packed_weights_equal_unpacked_path) {
+    GPT2 m;
+    make_model(&m, 32, 8);
+    int V = m.cfg.vocab_size;
+    const int B = 3, Tp = 5, steps = 7;
+    int toks[3 * 5] = {3, 1, 4, 1, 5, 0, 9, 2, 6, 5, 3, 5, 8, 9, 7};
+    uint8_t mask[3 * 5] = {1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 0};
+    RlhfErr e;
+    KvCache a, b;
+    REQUIRE(kv_create(&a, &m, B, Tp, steps, &e) == 0);
+    REQUIRE(kv_create(&b, &m, B, Tp, steps, &e) == 0);
+    REQUIRE(kv_use_packed(&b, &e) == 0);
+    CHECK(b.pk != NULL && b.pk16 == NULL);
+    double worst = 0.0;
+    for (int round = 0; round < 2; round++) {
+        REQUIRE(kv_prefill(&a, toks, mask, B, Tp, &e) == 0);
+        REQUIRE(kv_prefill(&b, toks, mask, B, Tp, &e) == 0);
+        for (int k = 0; k <= steps; k++) {
+            for (int r = 0; r < B; r++) {
+                const float *la = kv_logits(&a, r), *lb = kv_logits(&b, r);
+                REQUIRE((la == NULL) == (lb == NULL));
+                if (!la) continue;
+                double d = rel_diff(lb, la, V);
+                worst = fmax(worst, d);
+                CHECK_MSG(d < 1e-5, "round %d step %d row %d: relative difference %.3g", round, k, r, d);
+            }
+            if (k == steps) break;
+            int next[3] = {(k * 7 + 1) % V, (k * 13 + 2) % V, (k * 5 + 3) % V};
+            uint8_t active[3] = {1, (uint8_t)(k != 2), 1};
+            REQUIRE(kv_step(&a, next, active, &e) == 0);
+            REQUIRE(kv_step(&b, next, active, &e) == 0);
+        }
+        for (size_t i = 0; i < m.num_params; i++) m.param_mem[i] *= 0.9f;
+        REQUIRE(kv_use_packed(&b, &e) == 0);
+    }
+    fprintf(stderr, "  worst relative logit difference, packed vs unpacked: %.3g\n", worst);
+    /* switching to bf16 replaces the fp32 copy */
+    REQUIRE(kv_use_bf16(&b, &e) == 0);
+    CHECK(b.pk == NULL && b.pk16 != NULL);
+    kv_free(&a);
+    kv_free(&b);
+    gpt2_free(&m);
+}
+
 int main(void) {
     RUN(kv_cache_logits_equal_full_forward);
     RUN(greedy_equals_full_forward_argmax);
@@ -491,5 +539,6 @@ int main(void) {
     RUN(stop_sequences_stop_and_are_reported);
     RUN(context_limit_and_errors);
     RUN(bf16_weights_close_to_full_forward);
+    RUN(packed_weights_equal_unpacked_path);
     return test_summary();
 }

@@ -45,7 +45,7 @@ int cmd_speed(int argc, char **argv) {
     const char *config = "S", *task = "train";
     int steps = 5, warmup = 1, threads = 0;
     double peak_gflops = 400.0;
-    int bf16 = 0;
+    int bf16 = 0, no_pack = 0;
     ArgSpec specs[] = {
         {"config", 's', &config, "S|M", "S = 6/6/384 vocab 8192 T=256 B=8; M = GPT-2 124M shape T=64 B=4"},
         {"task", 's', &task, "train|sample|judge", "what to time"},
@@ -54,6 +54,7 @@ int cmd_speed(int argc, char **argv) {
         {"threads", 'i', &threads, "N", "OpenMP/BLAS threads (default: all cores)"},
         {"peak-gflops", 'd', &peak_gflops, "X", "the CPU's peak, for model FLOP utilisation"},
         {"bf16", 'b', &bf16, NULL, "sample: decode with a bf16 copy of the weights (logits ~1e-2 relative off fp32)"},
+        {"no-pack", 'b', &no_pack, NULL, "sample: decode from the model's own weights, as `rlhf sample --no-pack`"},
         {0}};
     int rc = args_parse(argv[0], "rlhf speed [--config S|M] [--task train|sample|judge]", specs, argc, argv, NULL, NULL);
     if (rc >= 0) return rc;
@@ -125,7 +126,7 @@ int cmd_speed(int argc, char **argv) {
     } else {
         int B = sc->sample_B, P = 64, G = 128;
         Sampler s;
-        if (sampler_create(&s, &m, B, P, G, &e) || (bf16 && kv_use_bf16(&s.kv, &e))) {
+        if (sampler_create(&s, &m, B, P, G, &e) || (bf16 ? kv_use_bf16(&s.kv, &e) : !no_pack && kv_use_packed(&s.kv, &e))) {
             fprintf(stderr, "rlhf speed: %s\n", e.msg);
             return 1;
         }
@@ -151,7 +152,7 @@ int cmd_speed(int argc, char **argv) {
     double mfu = tps * flops_per_token / (peak_gflops * 1e9);
     printf("{\"impl\": \"rlhf.c%s\", \"config\": \"%s\", \"task\": \"%s\", \"threads\": %d, \"steps\": %d, "
            "\"seconds\": %.3f, \"tokens_per_s\": %.1f, \"gflops\": %.1f, \"mfu\": %.4f, \"peak_rss_mb\": %.1f}\n",
-           bf16 ? " bf16" : "", sc->name, task, omp_get_max_threads(), steps, secs, tps, tps * flops_per_token / 1e9, mfu, peak_rss_mb());
+           bf16 ? " bf16" : is_sample && no_pack ? " unpacked" : "", sc->name, task, omp_get_max_threads(), steps, secs, tps, tps * flops_per_token / 1e9, mfu, peak_rss_mb());
     gpt2_free(&m);
     return 0;
 }

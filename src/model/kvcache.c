@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/fastmath.h"
 #include "util/common.h"
 
 /* ---- layer kernels over N rows ------------------------------------------ */
@@ -28,8 +29,12 @@ static void layernorm(float *out, const float *in, const float *w, const float *
     }
 }
 
-/* Rows at or below which a product uses the small-batch kernel instead of sgemm. */
+/* Rows at or below which a product uses a decode kernel instead of sgemm. */
 #define KV_SMALL_N 16
+/* Outputs per packed panel (two AVX-512 registers). */
+#define KV_PANEL 32
+
+static inline size_t panels_of(int OC) { return (size_t)(OC + KV_PANEL - 1) / KV_PANEL; }
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -41,41 +46,28 @@ static inline __attribute__((always_inline)) __m512 load_w(const float *w, const
     if (w16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w16 + k))), 16));
     return _mm512_loadu_ps(w + k);
 }
-static inline __attribute__((always_inline)) __m512 load_w_tail(__mmask16 m, const float *w, const uint16_t *w16,
-                                                                size_t k) {
-    if (w16)
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, w16 + k)), 16));
-    return _mm512_maskz_loadu_ps(m, w + k);
-}
 
-/* y[i, o] (+)= x[i] · W[o] for i < n ≤ 8, o in [o0, o1): a decode step's product.
- * It is bound by reading W once, so W rows stream through two at a time while
- * the n rows of x stay in L1, with 2n independent FMA chains; OpenBLAS's sgemm
- * instead repacks W on every call, which costs more than the product at n ≤ 16.
- * W is fp32 (W16 NULL) or its bf16 copy W16. */
-static inline __attribute__((always_inline)) void small_rows_any(float *y, const float *x, const float *W,
-                                                                 const uint16_t *W16, int n, int o0, int o1, int IC,
-                                                                 int OC, int accumulate) {
+/* y[i, o] (+)= x[i] · W[o] for i < n ≤ 8, o in [o0, o1), W (OC, IC) row-major
+ * fp32: a decode step's product when no packed copy exists. W rows stream
+ * through two at a time while the n rows of x stay in L1; OpenBLAS's sgemm
+ * instead repacks W on every call, which costs more than the product at n ≤ 16. */
+static inline __attribute__((always_inline)) void small_rows_n(float *y, const float *x, const float *W, int n,
+                                                               int o0, int o1, int IC, int OC, int accumulate) {
     const int full = IC & ~15;
     const __mmask16 tail = (__mmask16)((1u << (IC - full)) - 1u);
     int o = o0;
-    for (; o + 1 < o1; o += 2) {
-        const float *w0 = W16 ? NULL : W + (size_t)o * IC, *w1 = W16 ? NULL : w0 + IC;
-        const uint16_t *h0 = W16 ? W16 + (size_t)o * IC : NULL, *h1 = W16 ? h0 + IC : NULL;
+    for (; o < o1; o += 2) {
+        const int two = o + 1 < o1;
+        const float *w0 = W + (size_t)o * IC, *w1 = two ? w0 + IC : w0;
         __m512 a0[8], a1[8];
 #pragma GCC unroll 8
         for (int i = 0; i < n; i++) a0[i] = a1[i] = _mm512_setzero_ps();
         for (int k = 0; k < full; k += 16) {
-            /* the pair of rows is 2·IC contiguous weights, consumed 32 per step:
-             * prefetch KV_PF bytes ahead (the hardware prefetcher alone leaves
+            /* prefetch KV_PF bytes ahead (the hardware prefetcher alone leaves
              * the loop waiting on DRAM) */
-            if (W16) {
-                _mm_prefetch((const char *)(h0 + 2 * k) + KV_PF, _MM_HINT_T0);
-            } else {
-                _mm_prefetch((const char *)(w0 + 2 * k) + KV_PF, _MM_HINT_T0);
-                _mm_prefetch((const char *)(w0 + 2 * k) + KV_PF + 64, _MM_HINT_T0);
-            }
-            __m512 v0 = load_w(w0, h0, (size_t)k), v1 = load_w(w1, h1, (size_t)k);
+            _mm_prefetch((const char *)(w0 + 2 * k) + KV_PF, _MM_HINT_T0);
+            _mm_prefetch((const char *)(w0 + 2 * k) + KV_PF + 64, _MM_HINT_T0);
+            __m512 v0 = _mm512_loadu_ps(w0 + k), v1 = _mm512_loadu_ps(w1 + k);
 #pragma GCC unroll 8
             for (int i = 0; i < n; i++) {
                 __m512 xv = _mm512_loadu_ps(x + (size_t)i * IC + k);
@@ -84,7 +76,7 @@ static inline __attribute__((always_inline)) void small_rows_any(float *y, const
             }
         }
         if (tail) {
-            __m512 v0 = load_w_tail(tail, w0, h0, (size_t)full), v1 = load_w_tail(tail, w1, h1, (size_t)full);
+            __m512 v0 = _mm512_maskz_loadu_ps(tail, w0 + full), v1 = _mm512_maskz_loadu_ps(tail, w1 + full);
 #pragma GCC unroll 8
             for (int i = 0; i < n; i++) {
                 __m512 xv = _mm512_maskz_loadu_ps(tail, x + (size_t)i * IC + full);
@@ -95,43 +87,91 @@ static inline __attribute__((always_inline)) void small_rows_any(float *y, const
 #pragma GCC unroll 8
         for (int i = 0; i < n; i++) {
             float *yr = y + (size_t)i * OC + o;
-            float s0 = _mm512_reduce_add_ps(a0[i]), s1 = _mm512_reduce_add_ps(a1[i]);
-            yr[0] = accumulate ? yr[0] + s0 : s0;
-            yr[1] = accumulate ? yr[1] + s1 : s1;
-        }
-    }
-    for (; o < o1; o++) {
-        const float *w0 = W16 ? NULL : W + (size_t)o * IC;
-        const uint16_t *h0 = W16 ? W16 + (size_t)o * IC : NULL;
-        __m512 a0[8];
-#pragma GCC unroll 8
-        for (int i = 0; i < n; i++) a0[i] = _mm512_setzero_ps();
-        for (int k = 0; k < full; k += 16) {
-            __m512 v0 = load_w(w0, h0, (size_t)k);
-#pragma GCC unroll 8
-            for (int i = 0; i < n; i++) a0[i] = _mm512_fmadd_ps(_mm512_loadu_ps(x + (size_t)i * IC + k), v0, a0[i]);
-        }
-        if (tail) {
-            __m512 v0 = load_w_tail(tail, w0, h0, (size_t)full);
-            for (int i = 0; i < n; i++)
-                a0[i] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, x + (size_t)i * IC + full), v0, a0[i]);
-        }
-        for (int i = 0; i < n; i++) {
             float s0 = _mm512_reduce_add_ps(a0[i]);
-            float *yr = y + (size_t)i * OC + o;
-            *yr = accumulate ? *yr + s0 : s0;
+            yr[0] = accumulate ? yr[0] + s0 : s0;
+            if (two) {
+                float s1 = _mm512_reduce_add_ps(a1[i]);
+                yr[1] = accumulate ? yr[1] + s1 : s1;
+            }
         }
     }
 }
-/* n and the weight type as compile-time constants, so the accumulators are
- * registers (with a runtime n they are indexed arrays, spilled to the stack). */
-#define SMALL_ROWS_CASE(N) \
+
+/* y[i, 32p + j] = epilogue(x[i] · W[32p + j]) for i < n ≤ 8 and panels p in
+ * [p0, p1) of a packed copy (fp32 P or bf16 P16, see kv_use_packed). Each
+ * weight is read once, in memory order, and each of the 8 × 32 sums has its
+ * own register lane: no horizontal sums, and the stream is one sequential
+ * read, which the row-major kernel above only reaches at ~60% of the speed.
+ * The epilogue adds y (accumulate), then bias, then applies GELU, in the
+ * order the unfused code did. */
+static inline __attribute__((always_inline)) void panel_rows_n(float *y, const float *x, const float *P,
+                                                               const uint16_t *P16, int n, int p0, int p1, int IC,
+                                                               int OC, int accumulate, const float *bias, int gelu) {
+    for (int p = p0; p < p1; p++) {
+        const size_t base = (size_t)p * KV_PANEL * IC;
+        __m512 a0[8], a1[8];
+#pragma GCC unroll 8
+        for (int i = 0; i < n; i++) a0[i] = a1[i] = _mm512_setzero_ps();
+        for (int k = 0; k < IC; k++) {
+            const size_t at = base + (size_t)k * KV_PANEL;
+            if (P16) {
+                _mm_prefetch((const char *)(P16 + at) + KV_PF, _MM_HINT_T0);
+            } else {
+                _mm_prefetch((const char *)(P + at) + KV_PF, _MM_HINT_T0);
+                _mm_prefetch((const char *)(P + at) + KV_PF + 64, _MM_HINT_T0);
+            }
+            __m512 v0 = load_w(P, P16, at), v1 = load_w(P, P16, at + 16);
+#pragma GCC unroll 8
+            for (int i = 0; i < n; i++) {
+                __m512 xv = _mm512_set1_ps(x[(size_t)i * IC + k]);
+                a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
+                a1[i] = _mm512_fmadd_ps(xv, v1, a1[i]);
+            }
+        }
+        const int o = p * KV_PANEL, left = OC - o;
+        const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+        const __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1u);
+        __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias + o) : _mm512_setzero_ps();
+        __m512 b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + o + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int i = 0; i < n; i++) {
+            float *yr = y + (size_t)i * OC + o;
+            __m512 r0 = a0[i], r1 = a1[i];
+            if (accumulate) {
+                r0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, yr), r0);
+                r1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, yr + 16), r1);
+            }
+            if (bias) { r0 = _mm512_add_ps(r0, b0); r1 = _mm512_add_ps(r1, b1); }
+            _mm512_mask_storeu_ps(yr, m0, r0);
+            _mm512_mask_storeu_ps(yr + 16, m1, r1);
+            if (gelu) {
+                const int w = RLHF_MIN(left, KV_PANEL);
+#pragma omp simd
+                for (int j = 0; j < w; j++) yr[j] = gelu_tanh(yr[j]);
+            }
+        }
+    }
+}
+
+/* n, the weight type and the epilogue's presence as compile-time constants, so
+ * the accumulators are registers (with a runtime n they are indexed arrays,
+ * spilled to the stack). */
+#define PANEL_CASE(N) \
     case N: \
-        if (W16) small_rows_any(y, x, NULL, W16, N, o0, o1, IC, OC, accumulate); \
-        else small_rows_any(y, x, W, NULL, N, o0, o1, IC, OC, accumulate); \
+        if (P16) panel_rows_n(y, x, NULL, P16, N, p0, p1, IC, OC, accumulate, bias, gelu); \
+        else panel_rows_n(y, x, P, NULL, N, p0, p1, IC, OC, accumulate, bias, gelu); \
         break;
-static void small_rows(float *y, const float *x, const float *W, const uint16_t *W16, int n, int o0, int o1, int IC,
-                       int OC, int accumulate) {
+static void panel_rows(float *y, const float *x, const float *P, const uint16_t *P16, int n, int p0, int p1, int IC,
+                       int OC, int accumulate, const float *bias, int gelu) {
+    switch (n) {
+        PANEL_CASE(1) PANEL_CASE(2) PANEL_CASE(3) PANEL_CASE(4)
+        PANEL_CASE(5) PANEL_CASE(6) PANEL_CASE(7) PANEL_CASE(8)
+    }
+}
+#define SMALL_ROWS_CASE(N) \
+    case N: small_rows_n(y, x, W, N, o0, o1, IC, OC, accumulate); break;
+static void small_rows(float *y, const float *x, const float *W, int n, int o0, int o1, int IC, int OC,
+                       int accumulate) {
     switch (n) {
         SMALL_ROWS_CASE(1) SMALL_ROWS_CASE(2) SMALL_ROWS_CASE(3) SMALL_ROWS_CASE(4)
         SMALL_ROWS_CASE(5) SMALL_ROWS_CASE(6) SMALL_ROWS_CASE(7) SMALL_ROWS_CASE(8)
@@ -144,94 +184,134 @@ static inline float bf16_to_f32(uint16_t h) {
     memcpy(&f, &u, sizeof f);
     return f;
 }
-/* Portable version of the small-batch product (see above). */
-static void small_rows(float *y, const float *x, const float *W, const uint16_t *W16, int n, int o0, int o1, int IC,
-                       int OC, int accumulate) {
+/* Portable versions of the two decode kernels (see above). */
+static void small_rows(float *y, const float *x, const float *W, int n, int o0, int o1, int IC, int OC,
+                       int accumulate) {
     for (int o = o0; o < o1; o++) {
         const float *w = W + (size_t)o * IC;
         for (int i = 0; i < n; i++) {
             const float *xr = x + (size_t)i * IC;
             float s = 0.0f;
-            if (W16) {
-                const uint16_t *h = W16 + (size_t)o * IC;
-                for (int k = 0; k < IC; k++) s += xr[k] * bf16_to_f32(h[k]);
-            } else {
 #pragma omp simd reduction(+ : s)
-                for (int k = 0; k < IC; k++) s += xr[k] * w[k];
-            }
+            for (int k = 0; k < IC; k++) s += xr[k] * w[k];
             float *yr = y + (size_t)i * OC + o;
             *yr = accumulate ? *yr + s : s;
         }
     }
 }
-#endif
-
-/* y (N,OC) = x (N,IC) · W^T with W (OC,IC) row-major; beta 1 accumulates into y. */
-static void matmul_wt(float *y, const float *x, const float *W, const uint16_t *W16, int N, int OC, int IC,
-                      float beta) {
-    if (N > KV_SMALL_N) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, W, IC, beta, y, OC);
-        return;
-    }
-    const int acc = beta != 0.0f;
-    /* output columns split in blocks of 64 (even, so pairs stay together) */
-    const int nblk = (OC + 63) / 64;
-#pragma omp parallel for schedule(static)
-    for (int blk = 0; blk < nblk; blk++) {
-        int o0 = blk * 64, o1 = RLHF_MIN(OC, o0 + 64);
-        for (int i0 = 0; i0 < N; i0 += 8)
-            small_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, W, W16, RLHF_MIN(8, N - i0), o0, o1, IC, OC, acc);
+static void panel_rows(float *y, const float *x, const float *P, const uint16_t *P16, int n, int p0, int p1, int IC,
+                       int OC, int accumulate, const float *bias, int gelu) {
+    float acc[8][KV_PANEL], w[KV_PANEL];
+    for (int p = p0; p < p1; p++) {
+        const size_t base = (size_t)p * KV_PANEL * IC;
+        memset(acc, 0, sizeof acc);
+        for (int k = 0; k < IC; k++) {
+            const size_t at = base + (size_t)k * KV_PANEL;
+            for (int j = 0; j < KV_PANEL; j++) w[j] = P16 ? bf16_to_f32(P16[at + j]) : P[at + j];
+            for (int i = 0; i < n; i++) {
+                const float xv = x[(size_t)i * IC + k];
+#pragma omp simd
+                for (int j = 0; j < KV_PANEL; j++) acc[i][j] += xv * w[j];
+            }
+        }
+        const int o = p * KV_PANEL, width = RLHF_MIN(OC - o, KV_PANEL);
+        for (int i = 0; i < n; i++) {
+            float *yr = y + (size_t)i * OC + o;
+            for (int j = 0; j < width; j++) {
+                float r = acc[i][j];
+                if (accumulate) r = yr[j] + r;
+                if (bias) r += bias[o + j];
+                yr[j] = gelu ? gelu_tanh(r) : r;
+            }
+        }
     }
 }
+#endif
 
 static void add_bias(float *y, const float *bias, int N, int OC) {
 #pragma omp parallel for if ((size_t)N * OC > 65536) schedule(static)
     for (int i = 0; i < N; i++) {
         float *r = y + (size_t)i * OC;
+#pragma omp simd
         for (int c = 0; c < OC; c++) r[c] += bias[c];
     }
 }
 
-/* exp for the GELU: Cody–Waite range reduction and a degree-6 polynomial, ~1 ulp,
- * written as plain arithmetic so the loop vectorises (libm's tanhf does not). */
-static inline float fast_expf(float x) {
-    x = fminf(fmaxf(x, -87.0f), 88.0f);
-    float n = floorf(x * 1.44269504088896341f + 0.5f);
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-/* h = GELU_tanh(h + bias) in place; tanh(u) = 1 − 2 / (e^{2u} + 1). */
+/* h = GELU_tanh(h + bias) in place. */
 static void bias_gelu(float *h, const float *bias, int N, int OC) {
-    const float s = 0.7978845608028654f;   /* sqrt(2/pi) */
 #pragma omp parallel for if ((size_t)N * OC > 65536) schedule(static)
     for (int i = 0; i < N; i++) {
         float *r = h + (size_t)i * OC;
 #pragma omp simd
-        for (int c = 0; c < OC; c++) {
-            float x = r[c] + bias[c];
-            float u = s * (x + 0.044715f * x * x * x);
-            float t = 1.0f - 2.0f / (fast_expf(2.0f * u) + 1.0f);
-            r[c] = 0.5f * x * (1.0f + t);
+        for (int c = 0; c < OC; c++) r[c] = gelu_tanh(r[c] + bias[c]);
+    }
+}
+
+/* The five kinds of weight matrix, in the order of their packed copies. */
+enum { MAT_QKV, MAT_ATTPROJ, MAT_FC, MAT_FCPROJ, MAT_WTE, MAT_KINDS };
+
+/* Shape (OC, IC) and layer count of a matrix kind. */
+static void mat_shape(const GPT2Config *c, int kind, int *OC, int *IC, int *layers) {
+    int C = c->n_embd;
+    static const int oc_mul[MAT_KINDS] = {3, 1, 4, 1, 0}, ic_mul[MAT_KINDS] = {1, 1, 1, 4, 1};
+    *OC = kind == MAT_WTE ? c->vocab_size : oc_mul[kind] * C;
+    *IC = ic_mul[kind] * C;
+    *layers = kind == MAT_WTE ? 1 : c->n_layer;
+}
+
+static const float *mat_weights(const GPT2Params *p, int kind) {
+    switch (kind) {
+    case MAT_QKV: return p->qkvw;
+    case MAT_ATTPROJ: return p->attprojw;
+    case MAT_FC: return p->fcw;
+    case MAT_FCPROJ: return p->fcprojw;
+    default: return p->wte;
+    }
+}
+
+/* y (N,OC) (+)= x (N,IC) · W^T (+ bias) (then GELU) for matrix `kind` of layer l,
+ * W (OC,IC) row-major. accumulate adds into y (the residual stream). Prefill
+ * blocks go to sgemm; decode steps (N ≤ 16) to the panel kernel when a packed
+ * copy exists, else to the row-major kernel. */
+static void linear(KvCache *kv, float *y, const float *x, int kind, int l, int N, int accumulate, const float *bias,
+                   int gelu) {
+    int OC, IC, layers;
+    mat_shape(&kv->m->cfg, kind, &OC, &IC, &layers);
+    const float *W = mat_weights(&kv->m->params, kind) + (size_t)l * OC * IC;
+    if (N > KV_SMALL_N || (!kv->pk && !kv->pk16)) {
+        if (N > KV_SMALL_N) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, W, IC,
+                        accumulate ? 1.0f : 0.0f, y, OC);
+        } else {
+            const int nblk = (OC + 63) / 64;   /* blocks of 64 outputs (even, so pairs stay together) */
+#pragma omp parallel for schedule(static)
+            for (int blk = 0; blk < nblk; blk++) {
+                int o0 = blk * 64, o1 = RLHF_MIN(OC, o0 + 64);
+                for (int i0 = 0; i0 < N; i0 += 8)
+                    small_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, W, RLHF_MIN(8, N - i0), o0, o1, IC, OC,
+                               accumulate);
+            }
         }
+        if (gelu) bias_gelu(y, bias, N, OC);
+        else if (bias) add_bias(y, bias, N, OC);
+        return;
+    }
+    const size_t off = kv->pk_off[kind] + (size_t)l * panels_of(OC) * KV_PANEL * IC;
+    const float *P = kv->pk ? kv->pk + off : NULL;
+    const uint16_t *P16 = kv->pk16 ? kv->pk16 + off : NULL;
+    const int np = (int)panels_of(OC);
+    /* contiguous panel ranges per thread: each thread reads one sequential stream */
+#pragma omp parallel if (np > 1)
+    {
+        int nt = omp_get_num_threads(), id = omp_get_thread_num();
+        int p0 = (int)((long)np * id / nt), p1 = (int)((long)np * (id + 1) / nt);
+        for (int i0 = 0; i0 < N; i0 += 8)
+            panel_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, P, P16, RLHF_MIN(8, N - i0), p0, p1, IC, OC,
+                       accumulate, bias, gelu);
     }
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */
-
-/* The bf16 copy of a matrix at a float offset, or NULL when running in fp32. */
-#define W16(kv, name, off) ((kv)->w16 ? (kv)->w16_##name + (off) : NULL)
 
 static uint16_t f32_to_bf16(float f) {   /* round to nearest even; NaN stays NaN */
     uint32_t u;
@@ -240,29 +320,53 @@ static uint16_t f32_to_bf16(float f) {   /* round to nearest even; NaN stays NaN
     return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
-int kv_use_bf16(KvCache *kv, RlhfErr *e) {
+/* Packs every matrix into panels of KV_PANEL outputs: panel p of a matrix W
+ * (OC, IC) is (IC, KV_PANEL) with P[k·KV_PANEL + j] = W[KV_PANEL·p + j, k],
+ * zero past OC. fp32 into kv->pk, or bf16 into kv->pk16. */
+static int pack_weights(KvCache *kv, int bf16, RlhfErr *e) {
     const GPT2Config *c = &kv->m->cfg;
-    size_t C = (size_t)c->n_embd, L = (size_t)c->n_layer;
-    size_t n_qkv = L * 3 * C * C, n_proj = L * C * C, n_fc = L * 4 * C * C, n_wte = (size_t)c->vocab_size * C;
-    if (!kv->w16) {
-        kv->w16 = rlhf_malloc((n_qkv + n_proj + 2 * n_fc + n_wte) * sizeof(uint16_t), e);
-        if (!kv->w16) return rlhf_err_wrap(e, "kvcache: bf16 weights");
-        kv->w16_qkvw = kv->w16;
-        kv->w16_attprojw = kv->w16_qkvw + n_qkv;
-        kv->w16_fcw = kv->w16_attprojw + n_proj;
-        kv->w16_fcprojw = kv->w16_fcw + n_fc;
-        kv->w16_wte = kv->w16_fcprojw + n_fc;
+    size_t total = 0, off[MAT_KINDS];
+    for (int kind = 0; kind < MAT_KINDS; kind++) {
+        int OC, IC, layers;
+        mat_shape(c, kind, &OC, &IC, &layers);
+        off[kind] = total;
+        total += (size_t)layers * panels_of(OC) * KV_PANEL * IC;
     }
-    const GPT2Params *p = &kv->m->params;
-    struct { uint16_t *dst; const float *src; size_t n; } parts[] = {
-        {kv->w16_qkvw, p->qkvw, n_qkv}, {kv->w16_attprojw, p->attprojw, n_proj}, {kv->w16_fcw, p->fcw, n_fc},
-        {kv->w16_fcprojw, p->fcprojw, n_fc}, {kv->w16_wte, p->wte, n_wte}};
-    for (size_t k = 0; k < RLHF_ARRAY_LEN(parts); k++) {
-#pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < parts[k].n; i++) parts[k].dst[i] = f32_to_bf16(parts[k].src[i]);
+    if (bf16 ? !kv->pk16 : !kv->pk) {
+        free(kv->pk); free(kv->pk16);
+        kv->pk = NULL;
+        kv->pk16 = NULL;
+        void *mem = rlhf_malloc(total * (bf16 ? sizeof(uint16_t) : sizeof(float)), e);
+        if (!mem) return rlhf_err_wrap(e, "kvcache: packed %s weights", bf16 ? "bf16" : "fp32");
+        if (bf16) kv->pk16 = mem;
+        else kv->pk = mem;
+    }
+    memcpy(kv->pk_off, off, sizeof off);
+    for (int kind = 0; kind < MAT_KINDS; kind++) {
+        int OC, IC, layers;
+        mat_shape(c, kind, &OC, &IC, &layers);
+        const float *W = mat_weights(&kv->m->params, kind);
+        const long np = (long)panels_of(OC);
+#pragma omp parallel for collapse(2) schedule(static)
+        for (long l = 0; l < layers; l++)
+            for (long p = 0; p < np; p++) {
+                const float *Wl = W + (size_t)l * OC * IC;
+                size_t at = off[kind] + ((size_t)l * np + (size_t)p) * KV_PANEL * IC;
+                for (int k = 0; k < IC; k++)
+                    for (int j = 0; j < KV_PANEL; j++) {
+                        int o = (int)p * KV_PANEL + j;
+                        float w = o < OC ? Wl[(size_t)o * IC + k] : 0.0f;
+                        size_t d = at + (size_t)k * KV_PANEL + j;
+                        if (bf16) kv->pk16[d] = f32_to_bf16(w);
+                        else kv->pk[d] = w;
+                    }
+            }
     }
     return 0;
 }
+
+int kv_use_packed(KvCache *kv, RlhfErr *e) { return pack_weights(kv, 0, e); }
+int kv_use_bf16(KvCache *kv, RlhfErr *e) { return pack_weights(kv, 1, e); }
 
 int kv_create(KvCache *kv, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e) {
     memset(kv, 0, sizeof *kv);
@@ -304,7 +408,7 @@ int kv_create(KvCache *kv, const GPT2 *m, int B, int max_prompt, int max_new, Rl
 void kv_free(KvCache *kv) {
     free(kv->k); free(kv->v); free(kv->valid); free(kv->pos); free(kv->act); free(kv->row_of);
     free(kv->last); free(kv->logits); free(kv->x); free(kv->xn); free(kv->qkv); free(kv->atty);
-    free(kv->fch); free(kv->scores); free(kv->w16);
+    free(kv->fch); free(kv->scores); free(kv->pk); free(kv->pk16);
     memset(kv, 0, sizeof *kv);
 }
 
@@ -340,23 +444,20 @@ static void store_kv(KvCache *kv, int l, int b, int slot0, const float *qkv, int
 static void block_tail(KvCache *kv, int l, int N) {
     const GPT2Params *p = &kv->m->params;
     int C = kv->m->cfg.n_embd;
-    matmul_wt(kv->x, kv->atty, p->attprojw + (size_t)l * C * C, W16(kv, attprojw, (size_t)l * C * C), N, C, C, 1.0f);
-    add_bias(kv->x, p->attprojb + (size_t)l * C, N, C);
+    linear(kv, kv->x, kv->atty, MAT_ATTPROJ, l, N, 1, p->attprojb + (size_t)l * C, 0);
     layernorm(kv->xn, kv->x, p->ln2w + (size_t)l * C, p->ln2b + (size_t)l * C, N, C);
-    matmul_wt(kv->fch, kv->xn, p->fcw + (size_t)l * 4 * C * C, W16(kv, fcw, (size_t)l * 4 * C * C), N, 4 * C, C, 0.0f);
-    bias_gelu(kv->fch, p->fcb + (size_t)l * 4 * C, N, 4 * C);
-    matmul_wt(kv->x, kv->fch, p->fcprojw + (size_t)l * C * 4 * C, W16(kv, fcprojw, (size_t)l * C * 4 * C), N, C, 4 * C, 1.0f);
-    add_bias(kv->x, p->fcprojb + (size_t)l * C, N, C);
+    linear(kv, kv->fch, kv->xn, MAT_FC, l, N, 0, p->fcb + (size_t)l * 4 * C, 1);
+    linear(kv, kv->x, kv->fch, MAT_FCPROJ, l, N, 1, p->fcprojb + (size_t)l * C, 0);
 }
 
 /* Final LayerNorm of the n rows src[i] of x (src NULL: rows 0..n-1) into xn rows
  * 0..n-1, and logits (n, V) = xn · wte^T (tied head). */
 static void lm_head(KvCache *kv, const int *src, int n) {
     const GPT2Params *p = &kv->m->params;
-    int C = kv->m->cfg.n_embd, V = kv->m->cfg.vocab_size;
+    int C = kv->m->cfg.n_embd;
     for (int i = 0; i < n; i++)
         layernorm(kv->xn + (size_t)i * C, kv->x + (size_t)(src ? src[i] : i) * C, p->lnfw, p->lnfb, 1, C);
-    matmul_wt(kv->logits, kv->xn, p->wte, W16(kv, wte, 0), n, V, C, 0.0f);
+    linear(kv, kv->logits, kv->xn, MAT_WTE, 0, n, 0, NULL, 0);
 }
 
 /* x[i] = wte[token] + wpe[pos]. */
@@ -399,8 +500,7 @@ int kv_prefill(KvCache *kv, const int *tokens, const uint8_t *mask, int B, int T
     const float scale = 1.0f / sqrtf((float)hs);
     for (int l = 0; l < L; l++) {
         layernorm(kv->xn, kv->x, p->ln1w + (size_t)l * C, p->ln1b + (size_t)l * C, N, C);
-        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, W16(kv, qkvw, (size_t)l * 3 * C * C), N, 3 * C, C, 0.0f);
-        add_bias(kv->qkv, p->qkvb + (size_t)l * 3 * C, N, 3 * C);
+        linear(kv, kv->qkv, kv->xn, MAT_QKV, l, N, 0, p->qkvb + (size_t)l * 3 * C, 0);
         for (int b = 0; b < B; b++) store_kv(kv, l, b, 0, kv->qkv + (size_t)b * Tp * 3 * C, Tp);
         /* per (row, head): S = Q K^T (Tp,Tp) by sgemm (single-threaded inside the
          * parallel region), causal + padding mask, softmax, Y = P V. */
@@ -472,9 +572,10 @@ static void attend_one(float *y, const float *q, const float *K, const float *V,
             mx = fmaxf(mx, s[t]);
         }
         float sum = 0.0f;
+        /* skipped slots hold stale scores: computed anyway (vectorised), zeroed by ok */
+#pragma omp simd reduction(+ : sum)
         for (int t = 0; t < n; t++) {
-            if (!ok[t]) continue;
-            s[t] = expf(s[t] - mx);
+            s[t] = ok[t] ? fast_expf(s[t] - mx) : 0.0f;
             sum += s[t];
         }
         float inv = 1.0f / sum;
@@ -550,8 +651,7 @@ int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
     int nslots = slot + 1;
     for (int l = 0; l < L; l++) {
         layernorm(kv->xn, kv->x, p->ln1w + (size_t)l * C, p->ln1b + (size_t)l * C, n, C);
-        matmul_wt(kv->qkv, kv->xn, p->qkvw + (size_t)l * 3 * C * C, W16(kv, qkvw, (size_t)l * 3 * C * C), n, 3 * C, C, 0.0f);
-        add_bias(kv->qkv, p->qkvb + (size_t)l * 3 * C, n, 3 * C);
+        linear(kv, kv->qkv, kv->xn, MAT_QKV, l, n, 0, p->qkvb + (size_t)l * 3 * C, 0);
         for (int i = 0; i < n; i++) store_kv(kv, l, kv->act[i], slot, kv->qkv + (size_t)i * 3 * C, 1);
 #pragma omp parallel for collapse(2) schedule(static) num_threads(kv->n_threads)
         for (int i = 0; i < n; i++) {

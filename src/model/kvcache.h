@@ -48,9 +48,11 @@ typedef struct KvCache {
     float *scores;       /* (n_threads, max_prompt · T) attention scores per thread */
     int n_threads;       /* omp_get_max_threads() at kv_create: attention uses at most these */
     int *last;           /* (B) slot of each row's last real prompt token */
-    /* bf16 copies of the matrices (kv_use_bf16), else w16 == NULL */
-    uint16_t *w16;
-    uint16_t *w16_qkvw, *w16_attprojw, *w16_fcw, *w16_fcprojw, *w16_wte;
+    /* decode-step copies of the weight matrices in panels of 32 outputs:
+     * fp32 (kv_use_packed) or bf16 (kv_use_bf16); both NULL: none */
+    float *pk;
+    uint16_t *pk16;
+    size_t pk_off[5];    /* where each kind starts: qkv, attproj, fc, fcproj, wte */
 } KvCache;
 
 int kv_create(KvCache *kv, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e);
@@ -67,13 +69,21 @@ int kv_prefill(KvCache *kv, const int *tokens, const uint8_t *mask, int B, int T
  * cache is full or a row has used all cfg.max_seq_len positions. */
 int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e);
 
-/* Opt-in speed for memory-bound decoding: keeps bf16 copies of the weight
- * matrices (half the bytes to stream per step; +50% of the model's memory) and
- * uses them for products of ≤ 16 rows (decode steps; prefill blocks use fp32
- * sgemm). Activations and accumulation stay fp32, but logits then differ from
- * the fp32 forward by ~1e-2 relative, so log-probs are no longer exactly the
- * training forward's. The copy is taken now: call again after the parameters
+/* Opt-in speed for decoding, which streams every weight once per step: a copy
+ * of the weight matrices laid out in panels of 32 outputs (each panel read as
+ * one sequential stream, 8 rows × 32 sums in registers, bias and GELU fused),
+ * used by products of ≤ 16 rows (decode steps; prefill blocks use sgemm on the
+ * model's own weights). Costs as much memory again as the model's matrices.
+ * Exact fp32: logits differ from the unpacked path only by summation order
+ * (~1e-6 relative). The copy is taken now: call again after the parameters
  * change (e.g. after every PPO update). */
+int kv_use_packed(KvCache *kv, RlhfErr *e);
+
+/* The same panels in bf16 (half the bytes of kv_use_packed's; +50% of the
+ * model's memory; replaces an fp32 copy). Activations and accumulation stay
+ * fp32, but logits then differ from the fp32 forward by ~1e-2 relative, so
+ * log-probs are no longer exactly the training forward's. Call again after
+ * the parameters change. */
 int kv_use_bf16(KvCache *kv, RlhfErr *e);
 
 /* (V) logits of row b from the last call, or NULL when b was not computed. */
