@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "model/checkpoint.h"
 #include "model/gpt2.h"
 #include "model/kvcache.h"
 #include "model/sampler.h"
@@ -482,52 +483,76 @@ TEST(bf16_weights_close_to_full_forward) {
     gpt2_free(&m);
 }
 
-/* The opt-in fp32 panel copy: the same logits as the unpacked path up to
- * summation order, for a batch with padding, a row sitting out and a vocab
- * (67) and widths that leave partial panels; a refresh after a parameter
- * change picks the change up. */
+/* The panel layouts: a packed fp32 copy (kv_use_packed) and the model's own
+ * weights packed in place (kv_pack_model, which also runs the prefill block
+ * through the panel kernel) give the unpacked path's logits up to summation
+ * order, for a batch with padding, a row sitting out, and a vocab (67) and
+ * widths that leave partial panels. A refreshed copy follows a parameter
+ * change; a model packed in place refuses to be saved or copied. */
 TEST(packed_weights_equal_unpacked_path) {
-    GPT2 m;
+    GPT2 m, m2;
     make_model(&m, 32, 8);
+    make_model(&m2, 32, 8);
     int V = m.cfg.vocab_size;
-    const int B = 3, Tp = 5, steps = 7;
-    int toks[3 * 5] = {3, 1, 4, 1, 5, 0, 9, 2, 6, 5, 3, 5, 8, 9, 7};
-    uint8_t mask[3 * 5] = {1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 0};
+    enum { B = 3, Tp = 8, steps = 7 };   /* B·Tp = 24 > 16: prefill is sgemm unpacked, panels in place */
+    int toks[B * Tp];
+    uint8_t mask[B * Tp];
+    for (int i = 0; i < B * Tp; i++) {
+        toks[i] = (i * 31 + 5) % V;
+        mask[i] = !(i == 0 || i == 9 || i == 10 || i == 23);   /* left pad, holes, right pad */
+    }
     RlhfErr e;
-    KvCache a, b;
+    KvCache a, b, c;
     REQUIRE(kv_create(&a, &m, B, Tp, steps, &e) == 0);
     REQUIRE(kv_create(&b, &m, B, Tp, steps, &e) == 0);
+    REQUIRE(kv_create(&c, &m2, B, Tp, steps, &e) == 0);
     REQUIRE(kv_use_packed(&b, &e) == 0);
     CHECK(b.pk != NULL && b.pk16 == NULL);
-    double worst = 0.0;
+    REQUIRE(kv_pack_model(&c, &m2, &e) == 0);
+    CHECK(m2.decode_layout == 1 && c.pk == NULL);
+    double worst_copy = 0.0, worst_in_place = 0.0;
     for (int round = 0; round < 2; round++) {
-        REQUIRE(kv_prefill(&a, toks, mask, B, Tp, &e) == 0);
-        REQUIRE(kv_prefill(&b, toks, mask, B, Tp, &e) == 0);
+        KvCache *kvs[3] = {&a, &b, &c};
+        for (int q = 0; q < (round ? 2 : 3); q++) REQUIRE(kv_prefill(kvs[q], toks, mask, B, Tp, &e) == 0);
         for (int k = 0; k <= steps; k++) {
             for (int r = 0; r < B; r++) {
-                const float *la = kv_logits(&a, r), *lb = kv_logits(&b, r);
+                const float *la = kv_logits(&a, r), *lb = kv_logits(&b, r), *lc = round ? NULL : kv_logits(&c, r);
                 REQUIRE((la == NULL) == (lb == NULL));
+                if (!round) REQUIRE((la == NULL) == (lc == NULL));
                 if (!la) continue;
                 double d = rel_diff(lb, la, V);
-                worst = fmax(worst, d);
-                CHECK_MSG(d < 1e-5, "round %d step %d row %d: relative difference %.3g", round, k, r, d);
+                worst_copy = fmax(worst_copy, d);
+                CHECK_MSG(d < 1e-5, "copy: round %d step %d row %d: relative difference %.3g", round, k, r, d);
+                if (lc) {
+                    d = rel_diff(lc, la, V);
+                    worst_in_place = fmax(worst_in_place, d);
+                    CHECK_MSG(d < 1e-5, "in place: step %d row %d: relative difference %.3g", k, r, d);
+                }
             }
             if (k == steps) break;
-            int next[3] = {(k * 7 + 1) % V, (k * 13 + 2) % V, (k * 5 + 3) % V};
-            uint8_t active[3] = {1, (uint8_t)(k != 2), 1};
+            int next[B] = {(k * 7 + 1) % V, (k * 13 + 2) % V, (k * 5 + 66) % V};
+            uint8_t active[B] = {1, (uint8_t)(k != 2), 1};
             REQUIRE(kv_step(&a, next, active, &e) == 0);
             REQUIRE(kv_step(&b, next, active, &e) == 0);
+            if (!round) REQUIRE(kv_step(&c, next, active, &e) == 0);
         }
         for (size_t i = 0; i < m.num_params; i++) m.param_mem[i] *= 0.9f;
         REQUIRE(kv_use_packed(&b, &e) == 0);
     }
-    fprintf(stderr, "  worst relative logit difference, packed vs unpacked: %.3g\n", worst);
-    /* switching to bf16 replaces the fp32 copy */
+    fprintf(stderr, "  worst relative logit difference to the unpacked path: copy %.3g, in place %.3g\n", worst_copy,
+            worst_in_place);
+    /* switching to bf16 replaces the fp32 copy; the packed-in-place model is refused */
     REQUIRE(kv_use_bf16(&b, &e) == 0);
     CHECK(b.pk == NULL && b.pk16 != NULL);
+    CHECK(kv_use_bf16(&c, &e) != 0);
+    CHECK(gpt2_copy_params(&m, &m2, &e) != 0);
+    CHECK(ckpt_save("build/test_sampler_packed.ckpt", &m2, NULL, NULL, NULL, 0, &e) != 0);
+    CHECK_MSG(strstr(e.msg, "decode layout") != NULL, "message: %s", e.msg);
     kv_free(&a);
     kv_free(&b);
+    kv_free(&c);
     gpt2_free(&m);
+    gpt2_free(&m2);
 }
 
 int main(void) {

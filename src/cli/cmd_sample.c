@@ -196,7 +196,7 @@ int cmd_sample(int argc, char **argv) {
         {"gpt2-bpe", 's', &gpt2_dir, "DIR", "GPT-2 encoder.json + vocab.bpe (for llm.c checkpoints)"},
         {"json", 'b', &json, NULL, "one JSON line per sample with ids and log-probs"},
         {"bf16", 'b', &bf16, NULL, "decode with bf16 copies of the weights: faster, log-probs ~1e-2 off"},
-        {"no-pack", 'b', &no_pack, NULL, "decode from the model's own weights (saves a copy of them; ~1.5x slower)"},
+        {"no-pack", 'b', &no_pack, NULL, "keep the weights row-major (the layout training uses; ~1.5x slower decoding)"},
         {"best-of", 'i', &best_of, "N", "sample N replies, keep the best by the judge's reward"},
         {"judge", 's', &judge_path, "JUDGE", "judge for --best-of (the helpfulness dial with --judge-harm)"},
         {"judge-harm", 's', &harm_path, "JUDGE", "harmlessness judge for --best-of"},
@@ -282,8 +282,9 @@ int cmd_sample(int argc, char **argv) {
     }
     if (sampler_create(&s, &m, num, (int)ids.n, max_new, &e)) goto done;
     sampler_ok = 1;
-    /* a decode-friendly copy of the frozen weights (kvcache.h): exact fp32 */
-    if (bf16 ? kv_use_bf16(&s.kv, &e) : !no_pack && kv_use_packed(&s.kv, &e)) goto done;
+    /* the model is only sampled from here on: its matrices go into the decode
+     * layout in place (kvcache.h; exact fp32, no extra memory), or a bf16 copy */
+    if (bf16 ? kv_use_bf16(&s.kv, &e) : !no_pack && kv_pack_model(&s.kv, &m, &e)) goto done;
     rows = calloc((size_t)num, sizeof *rows);
     lens = calloc((size_t)num, sizeof *lens);
     if (!rows || !lens) { rlhf_err(&e, "out of memory"); goto done; }

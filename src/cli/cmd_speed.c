@@ -126,7 +126,7 @@ int cmd_speed(int argc, char **argv) {
     } else {
         int B = sc->sample_B, P = 64, G = 128;
         Sampler s;
-        if (sampler_create(&s, &m, B, P, G, &e) || (bf16 ? kv_use_bf16(&s.kv, &e) : !no_pack && kv_use_packed(&s.kv, &e))) {
+        if (sampler_create(&s, &m, B, P, G, &e) || (bf16 ? kv_use_bf16(&s.kv, &e) : !no_pack && kv_pack_model(&s.kv, &m, &e))) {
             fprintf(stderr, "rlhf speed: %s\n", e.msg);
             return 1;
         }

@@ -250,6 +250,7 @@ static Entry *add_entry(Entry *tab, int *n, const char *name, uint32_t kind, uin
 int ckpt_save(const char *path, const GPT2 *m, const AdamW *opt, const char *trainer_json, const CkptBlob *blobs,
               int nblobs, RlhfErr *e) {
     if (!m || !m->param_mem) return rlhf_err(e, "%s: ckpt_save: model has no parameters", path);
+    if (m->decode_layout) return rlhf_err(e, "%s: ckpt_save: the model's matrices are in kv_pack_model's decode layout", path);
     if (nblobs < 0 || nblobs > CKPT_MAX_ENTRIES - 64) return rlhf_err(e, "%s: ckpt_save: %d blobs", path, nblobs);
     if (opt && (!opt->m || !opt->v || opt->n != m->num_params))
         return rlhf_err(e, "%s: ckpt_save: optimizer holds %zu floats, model has %zu parameters", path,

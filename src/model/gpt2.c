@@ -166,6 +166,7 @@ static LayerActs *slot(GPT2Acts *a, int l) { return &a->layers[a->n_slots > 1 ? 
 void gpt2_forward(GPT2 *m, const int *tokens, const uint8_t *mask, int B, int T) {
     GPT2Acts *a = m->acts;
     const GPT2Config *c = &m->cfg;
+    if (m->decode_layout) contract_fail("gpt2_forward: the matrices are in kv_pack_model's decode layout");
     if (!a || B < 1 || T < 1 || B > m->act_B || T > m->act_T) contract_fail("gpt2_forward: B×T beyond gpt2_reserve");
     int C = c->n_embd, NH = c->n_head, N = B * T, V = c->vocab_size;
     const GPT2Params *p = &m->params;

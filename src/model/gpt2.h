@@ -93,6 +93,8 @@ typedef struct GPT2 {
     GPT2Acts *acts;            /* sized for act_B × act_T */
     int act_B, act_T, act_grads;
     int B, T;                  /* shape of the last forward */
+    int decode_layout;         /* 1: kv_pack_model rearranged the matrices for one KvCache;
+                                * forward, copy and save refuse the model */
 } GPT2;
 
 int gpt2_config_validate(const GPT2Config *cfg, RlhfErr *e);

@@ -136,6 +136,8 @@ void gpt2_free(GPT2 *m) {
 int gpt2_copy_params(GPT2 *dst, const GPT2 *src, RlhfErr *e) {
     if (memcmp(&dst->cfg, &src->cfg, sizeof src->cfg) || dst->heads != src->heads)
         return rlhf_err(e, "copy_params: models differ in config or heads");
+    if (src->decode_layout || dst->decode_layout)
+        return rlhf_err(e, "copy_params: a model's matrices are in kv_pack_model's decode layout");
     memcpy(dst->param_mem, src->param_mem, src->num_params * sizeof(float));
     return 0;
 }

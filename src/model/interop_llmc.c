@@ -112,6 +112,7 @@ int llmc_import(const char *path, GPT2 *m, RlhfErr *e) {
 
 int llmc_export(const char *path, const GPT2 *m, RlhfErr *e) {
     const GPT2Config *c = &m->cfg;
+    if (m->decode_layout) return rlhf_err(e, "%s: llmc_export: the model's matrices are in kv_pack_model's decode layout", path);
     int32_t hd[LLMC_HEADER_INTS];
     memset(hd, 0, sizeof hd);
     hd[0] = LLMC_MAGIC;

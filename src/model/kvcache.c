@@ -46,6 +46,12 @@ static inline __attribute__((always_inline)) __m512 load_w(const float *w, const
     if (w16) return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(w16 + k))), 16));
     return _mm512_loadu_ps(w + k);
 }
+static inline __attribute__((always_inline)) __m512 load_w_masked(__mmask16 m, const float *w, const uint16_t *w16,
+                                                                  size_t k) {
+    if (w16)
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, w16 + k)), 16));
+    return _mm512_maskz_loadu_ps(m, w + k);
+}
 
 /* y[i, o] (+)= x[i] · W[o] for i < n ≤ 8, o in [o0, o1), W (OC, IC) row-major
  * fp32: a decode step's product when no packed copy exists. W rows stream
@@ -109,28 +115,41 @@ static inline __attribute__((always_inline)) void panel_rows_n(float *y, const f
                                                                int OC, int accumulate, const float *bias, int gelu) {
     for (int p = p0; p < p1; p++) {
         const size_t base = (size_t)p * KV_PANEL * IC;
+        const int o = p * KV_PANEL, left = OC - o, w = RLHF_MIN(left, KV_PANEL);
+        const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
+        const __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1u);
         __m512 a0[8], a1[8];
 #pragma GCC unroll 8
         for (int i = 0; i < n; i++) a0[i] = a1[i] = _mm512_setzero_ps();
-        for (int k = 0; k < IC; k++) {
-            const size_t at = base + (size_t)k * KV_PANEL;
-            if (P16) {
-                _mm_prefetch((const char *)(P16 + at) + KV_PF, _MM_HINT_T0);
-            } else {
-                _mm_prefetch((const char *)(P + at) + KV_PF, _MM_HINT_T0);
-                _mm_prefetch((const char *)(P + at) + KV_PF + 64, _MM_HINT_T0);
-            }
-            __m512 v0 = load_w(P, P16, at), v1 = load_w(P, P16, at + 16);
+        if (w == KV_PANEL) {
+            for (int k = 0; k < IC; k++) {
+                const size_t at = base + (size_t)k * KV_PANEL;
+                if (P16) {
+                    _mm_prefetch((const char *)(P16 + at) + KV_PF, _MM_HINT_T0);
+                } else {
+                    _mm_prefetch((const char *)(P + at) + KV_PF, _MM_HINT_T0);
+                    _mm_prefetch((const char *)(P + at) + KV_PF + 64, _MM_HINT_T0);
+                }
+                __m512 v0 = load_w(P, P16, at), v1 = load_w(P, P16, at + 16);
 #pragma GCC unroll 8
-            for (int i = 0; i < n; i++) {
-                __m512 xv = _mm512_set1_ps(x[(size_t)i * IC + k]);
-                a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
-                a1[i] = _mm512_fmadd_ps(xv, v1, a1[i]);
+                for (int i = 0; i < n; i++) {
+                    __m512 xv = _mm512_set1_ps(x[(size_t)i * IC + k]);
+                    a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
+                    a1[i] = _mm512_fmadd_ps(xv, v1, a1[i]);
+                }
+            }
+        } else {   /* the last panel of a matrix whose OC is not a multiple of 32: (IC, w) */
+            for (int k = 0; k < IC; k++) {
+                const size_t at = base + (size_t)k * (size_t)w;
+                __m512 v0 = load_w_masked(m0, P, P16, at), v1 = load_w_masked(m1, P, P16, at + 16);
+#pragma GCC unroll 8
+                for (int i = 0; i < n; i++) {
+                    __m512 xv = _mm512_set1_ps(x[(size_t)i * IC + k]);
+                    a0[i] = _mm512_fmadd_ps(xv, v0, a0[i]);
+                    a1[i] = _mm512_fmadd_ps(xv, v1, a1[i]);
+                }
             }
         }
-        const int o = p * KV_PANEL, left = OC - o;
-        const __mmask16 m0 = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1u);
-        const __mmask16 m1 = left >= 32 ? (__mmask16)0xffff : left <= 16 ? 0 : (__mmask16)((1u << (left - 16)) - 1u);
         __m512 b0 = bias ? _mm512_maskz_loadu_ps(m0, bias + o) : _mm512_setzero_ps();
         __m512 b1 = bias ? _mm512_maskz_loadu_ps(m1, bias + o + 16) : _mm512_setzero_ps();
 #pragma GCC unroll 8
@@ -145,7 +164,6 @@ static inline __attribute__((always_inline)) void panel_rows_n(float *y, const f
             _mm512_mask_storeu_ps(yr, m0, r0);
             _mm512_mask_storeu_ps(yr + 16, m1, r1);
             if (gelu) {
-                const int w = RLHF_MIN(left, KV_PANEL);
 #pragma omp simd
                 for (int j = 0; j < w; j++) yr[j] = gelu_tanh(yr[j]);
             }
@@ -201,20 +219,20 @@ static void small_rows(float *y, const float *x, const float *W, int n, int o0, 
 }
 static void panel_rows(float *y, const float *x, const float *P, const uint16_t *P16, int n, int p0, int p1, int IC,
                        int OC, int accumulate, const float *bias, int gelu) {
-    float acc[8][KV_PANEL], w[KV_PANEL];
+    float acc[8][KV_PANEL], w[KV_PANEL] = {0};
     for (int p = p0; p < p1; p++) {
         const size_t base = (size_t)p * KV_PANEL * IC;
+        const int o = p * KV_PANEL, width = RLHF_MIN(OC - o, KV_PANEL);
         memset(acc, 0, sizeof acc);
         for (int k = 0; k < IC; k++) {
-            const size_t at = base + (size_t)k * KV_PANEL;
-            for (int j = 0; j < KV_PANEL; j++) w[j] = P16 ? bf16_to_f32(P16[at + j]) : P[at + j];
+            const size_t at = base + (size_t)k * (size_t)width;
+            for (int j = 0; j < width; j++) w[j] = P16 ? bf16_to_f32(P16[at + j]) : P[at + j];
             for (int i = 0; i < n; i++) {
                 const float xv = x[(size_t)i * IC + k];
 #pragma omp simd
                 for (int j = 0; j < KV_PANEL; j++) acc[i][j] += xv * w[j];
             }
         }
-        const int o = p * KV_PANEL, width = RLHF_MIN(OC - o, KV_PANEL);
         for (int i = 0; i < n; i++) {
             float *yr = y + (size_t)i * OC + o;
             for (int j = 0; j < width; j++) {
@@ -270,15 +288,17 @@ static const float *mat_weights(const GPT2Params *p, int kind) {
 }
 
 /* y (N,OC) (+)= x (N,IC) · W^T (+ bias) (then GELU) for matrix `kind` of layer l,
- * W (OC,IC) row-major. accumulate adds into y (the residual stream). Prefill
- * blocks go to sgemm; decode steps (N ≤ 16) to the panel kernel when a packed
- * copy exists, else to the row-major kernel. */
+ * W (OC,IC). accumulate adds into y (the residual stream). The model's own
+ * row-major weights go to sgemm for prefill blocks and to the row-major kernel
+ * for decode steps (N ≤ 16); a packed copy serves decode steps; weights packed
+ * in place (kv_pack_model) serve every product. */
 static void linear(KvCache *kv, float *y, const float *x, int kind, int l, int N, int accumulate, const float *bias,
                    int gelu) {
     int OC, IC, layers;
     mat_shape(&kv->m->cfg, kind, &OC, &IC, &layers);
     const float *W = mat_weights(&kv->m->params, kind) + (size_t)l * OC * IC;
-    if (N > KV_SMALL_N || (!kv->pk && !kv->pk16)) {
+    const int in_place = kv->m->decode_layout, copy = kv->pk || kv->pk16;
+    if (!in_place && (N > KV_SMALL_N || !copy)) {
         if (N > KV_SMALL_N) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, x, IC, W, IC,
                         accumulate ? 1.0f : 0.0f, y, OC);
@@ -296,18 +316,20 @@ static void linear(KvCache *kv, float *y, const float *x, int kind, int l, int N
         else if (bias) add_bias(y, bias, N, OC);
         return;
     }
-    const size_t off = kv->pk_off[kind] + (size_t)l * panels_of(OC) * KV_PANEL * IC;
-    const float *P = kv->pk ? kv->pk + off : NULL;
-    const uint16_t *P16 = kv->pk16 ? kv->pk16 + off : NULL;
+    const size_t off = kv->pk_off[kind] + (size_t)l * OC * IC;
+    const float *P = in_place ? W : kv->pk ? kv->pk + off : NULL;
+    const uint16_t *P16 = in_place ? NULL : kv->pk16 ? kv->pk16 + off : NULL;
     const int np = (int)panels_of(OC);
-    /* contiguous panel ranges per thread: each thread reads one sequential stream */
+    /* contiguous panel ranges per thread, each panel once through all row tiles
+     * (so a prefill block reads it from cache after the first tile) */
 #pragma omp parallel if (np > 1)
     {
         int nt = omp_get_num_threads(), id = omp_get_thread_num();
         int p0 = (int)((long)np * id / nt), p1 = (int)((long)np * (id + 1) / nt);
-        for (int i0 = 0; i0 < N; i0 += 8)
-            panel_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, P, P16, RLHF_MIN(8, N - i0), p0, p1, IC, OC,
-                       accumulate, bias, gelu);
+        for (int p = p0; p < p1; p++)
+            for (int i0 = 0; i0 < N; i0 += 8)
+                panel_rows(y + (size_t)i0 * OC, x + (size_t)i0 * IC, P, P16, RLHF_MIN(8, N - i0), p, p + 1, IC, OC,
+                           accumulate, bias, gelu);
     }
 }
 
@@ -320,18 +342,51 @@ static uint16_t f32_to_bf16(float f) {   /* round to nearest even; NaN stays NaN
     return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
 }
 
-/* Packs every matrix into panels of KV_PANEL outputs: panel p of a matrix W
- * (OC, IC) is (IC, KV_PANEL) with P[k·KV_PANEL + j] = W[KV_PANEL·p + j, k],
- * zero past OC. fp32 into kv->pk, or bf16 into kv->pk16. */
-static int pack_weights(KvCache *kv, int bf16, RlhfErr *e) {
-    const GPT2Config *c = &kv->m->cfg;
-    size_t total = 0, off[MAT_KINDS];
+/* Writes matrix W (OC, IC) row-major as panels of KV_PANEL outputs: panel p
+ * (outputs o = KV_PANEL·p ..) holds (IC, w) with D[k·w + j] = W[o + j, k], w =
+ * min(KV_PANEL, OC − o), at D + o·IC — the same place its rows had, so the
+ * layout is exactly as long as W and can be written over it: with D == W each
+ * panel goes through scratch (KV_PANEL·IC floats per thread). fp32 into D, or
+ * bf16 into D16. */
+static void pack_matrix(float *D, uint16_t *D16, const float *W, int OC, int IC, float *scratch) {
+    const long np = (long)panels_of(OC);
+    const int in_place = D == W;
+#pragma omp parallel for schedule(static)
+    for (long p = 0; p < np; p++) {
+        const int o = (int)p * KV_PANEL, w = RLHF_MIN(KV_PANEL, OC - o);
+        const float *src = W + (size_t)o * IC;
+        if (in_place) {
+            float *buf = scratch + (size_t)omp_get_thread_num() * KV_PANEL * IC;
+            memcpy(buf, src, (size_t)w * IC * sizeof(float));
+            src = buf;
+        }
+        const size_t at = (size_t)o * IC;
+        for (int k = 0; k < IC; k++)
+            for (int j = 0; j < w; j++) {
+                float v = src[(size_t)j * IC + k];
+                if (D16) D16[at + (size_t)k * w + j] = f32_to_bf16(v);
+                else D[at + (size_t)k * w + j] = v;
+            }
+    }
+}
+
+/* Where each matrix kind starts in a packed copy (all layers of a kind in a row). */
+static size_t pack_offsets(const GPT2Config *c, size_t off[MAT_KINDS]) {
+    size_t total = 0;
     for (int kind = 0; kind < MAT_KINDS; kind++) {
         int OC, IC, layers;
         mat_shape(c, kind, &OC, &IC, &layers);
         off[kind] = total;
-        total += (size_t)layers * panels_of(OC) * KV_PANEL * IC;
+        total += (size_t)layers * OC * IC;
     }
+    return total;
+}
+
+/* A packed copy of every matrix, fp32 into kv->pk or bf16 into kv->pk16. */
+static int pack_copy(KvCache *kv, int bf16, RlhfErr *e) {
+    const GPT2Config *c = &kv->m->cfg;
+    if (kv->m->decode_layout) return rlhf_err(e, "kvcache: the model is already packed in place (kv_pack_model)");
+    size_t total = pack_offsets(c, kv->pk_off);
     if (bf16 ? !kv->pk16 : !kv->pk) {
         free(kv->pk); free(kv->pk16);
         kv->pk = NULL;
@@ -341,32 +396,45 @@ static int pack_weights(KvCache *kv, int bf16, RlhfErr *e) {
         if (bf16) kv->pk16 = mem;
         else kv->pk = mem;
     }
-    memcpy(kv->pk_off, off, sizeof off);
     for (int kind = 0; kind < MAT_KINDS; kind++) {
         int OC, IC, layers;
         mat_shape(c, kind, &OC, &IC, &layers);
         const float *W = mat_weights(&kv->m->params, kind);
-        const long np = (long)panels_of(OC);
-#pragma omp parallel for collapse(2) schedule(static)
-        for (long l = 0; l < layers; l++)
-            for (long p = 0; p < np; p++) {
-                const float *Wl = W + (size_t)l * OC * IC;
-                size_t at = off[kind] + ((size_t)l * np + (size_t)p) * KV_PANEL * IC;
-                for (int k = 0; k < IC; k++)
-                    for (int j = 0; j < KV_PANEL; j++) {
-                        int o = (int)p * KV_PANEL + j;
-                        float w = o < OC ? Wl[(size_t)o * IC + k] : 0.0f;
-                        size_t d = at + (size_t)k * KV_PANEL + j;
-                        if (bf16) kv->pk16[d] = f32_to_bf16(w);
-                        else kv->pk[d] = w;
-                    }
-            }
+        for (int l = 0; l < layers; l++) {
+            size_t at = kv->pk_off[kind] + (size_t)l * OC * IC;
+            pack_matrix(kv->pk ? kv->pk + at : NULL, kv->pk16 ? kv->pk16 + at : NULL, W + (size_t)l * OC * IC, OC,
+                        IC, NULL);
+        }
     }
     return 0;
 }
 
-int kv_use_packed(KvCache *kv, RlhfErr *e) { return pack_weights(kv, 0, e); }
-int kv_use_bf16(KvCache *kv, RlhfErr *e) { return pack_weights(kv, 1, e); }
+int kv_use_packed(KvCache *kv, RlhfErr *e) { return pack_copy(kv, 0, e); }
+int kv_use_bf16(KvCache *kv, RlhfErr *e) { return pack_copy(kv, 1, e); }
+
+int kv_pack_model(KvCache *kv, GPT2 *m, RlhfErr *e) {
+    if (kv->m != m) return rlhf_err(e, "kv_pack_model: the cache was created for another model");
+    if (m->decode_layout) return 0;
+    const GPT2Config *c = &m->cfg;
+    int C = c->n_embd;
+    float *scratch = rlhf_malloc((size_t)omp_get_max_threads() * KV_PANEL * 4 * C * sizeof(float), e);
+    if (!scratch) return rlhf_err_wrap(e, "kv_pack_model: scratch");
+    free(kv->pk); free(kv->pk16);
+    kv->pk = NULL;
+    kv->pk16 = NULL;
+    for (int kind = 0; kind < MAT_KINDS; kind++) {
+        int OC, IC, layers;
+        mat_shape(c, kind, &OC, &IC, &layers);
+        float *W = (float *)mat_weights(&m->params, kind);
+        for (int l = 0; l < layers; l++) {
+            float *Wl = W + (size_t)l * OC * IC;
+            pack_matrix(Wl, NULL, Wl, OC, IC, scratch);
+        }
+    }
+    free(scratch);
+    m->decode_layout = 1;
+    return 0;
+}
 
 int kv_create(KvCache *kv, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e) {
     memset(kv, 0, sizeof *kv);
@@ -460,9 +528,18 @@ static void lm_head(KvCache *kv, const int *src, int n) {
     linear(kv, kv->logits, kv->xn, MAT_WTE, 0, n, 0, NULL, 0);
 }
 
-/* x[i] = wte[token] + wpe[pos]. */
-static void embed(float *x, const GPT2Params *p, int C, int token, int pos) {
-    const float *te = p->wte + (size_t)token * C, *pe = p->wpe + (size_t)pos * C;
+/* x[i] = wte[token] + wpe[pos]; wte row-major, or in panels after kv_pack_model. */
+static void embed(float *x, const GPT2 *m, int token, int pos) {
+    const GPT2Params *p = &m->params;
+    int C = m->cfg.n_embd, V = m->cfg.vocab_size;
+    const float *pe = p->wpe + (size_t)pos * C;
+    if (m->decode_layout) {
+        int o = token / KV_PANEL * KV_PANEL, w = RLHF_MIN(KV_PANEL, V - o);
+        const float *te = p->wte + (size_t)o * C + (token - o);
+        for (int c = 0; c < C; c++) x[c] = te[(size_t)c * w] + pe[c];
+        return;
+    }
+    const float *te = p->wte + (size_t)token * C;
     for (int c = 0; c < C; c++) x[c] = te[c] + pe[c];
 }
 
@@ -491,7 +568,7 @@ int kv_prefill(KvCache *kv, const int *tokens, const uint8_t *mask, int B, int T
                 return rlhf_err(e, "kv_prefill: row %d: more than max_seq_len %d real tokens", b, c->max_seq_len);
             kv->valid[(size_t)b * kv->T + t] = (uint8_t)real;
             /* a pad embeds token 0 at its row's current position: finite, never attended */
-            embed(kv->x + (size_t)i * C, p, C, real ? tokens[i] : 0, RLHF_MIN(n, c->max_seq_len - 1));
+            embed(kv->x + (size_t)i * C, kv->m, real ? tokens[i] : 0, RLHF_MIN(n, c->max_seq_len - 1));
             if (real) { kv->last[b] = t; n++; }
         }
         if (kv->last[b] < 0) return rlhf_err(e, "kv_prefill: row %d has no real token", b);
@@ -644,7 +721,7 @@ int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e) {
     int slot = kv->len;
     for (int i = 0; i < n; i++) {
         int b = kv->act[i];
-        embed(kv->x + (size_t)i * C, p, C, tokens[b], kv->pos[b]);
+        embed(kv->x + (size_t)i * C, kv->m, tokens[b], kv->pos[b]);
         kv->valid[(size_t)b * kv->T + slot] = 1;
     }
     const float scale = 1.0f / sqrtf((float)hs);

@@ -15,9 +15,11 @@
  * may be left-padded, right-padded or ragged; new tokens always go into the next
  * slot after the prompt block and get the next position id of their row.
  *
- * Every matrix product is one cblas_sgemm over all rows of the call (the whole
- * prompt block in prefill, the B new tokens in a step); attention runs under
- * OpenMP over (row, head). Nothing is allocated after kv_create. */
+ * A prompt block's matrix products are cblas_sgemm over all its rows; a decode
+ * step's (≤ 16 rows) use kernels of our own, bound by streaming the weights,
+ * over the row-major weights or over a panel layout (kv_use_packed,
+ * kv_pack_model, kv_use_bf16 below). Attention runs under OpenMP over (row,
+ * head). Nothing is allocated after kv_create. */
 #ifndef RLHF_KVCACHE_H
 #define RLHF_KVCACHE_H
 
@@ -78,6 +80,14 @@ int kv_step(KvCache *kv, const int *tokens, const uint8_t *active, RlhfErr *e);
  * (~1e-6 relative). The copy is taken now: call again after the parameters
  * change (e.g. after every PPO update). */
 int kv_use_packed(KvCache *kv, RlhfErr *e);
+
+/* The panels written over the model's own matrices instead of a copy: no extra
+ * memory, and prefill blocks use them too (so every product is the panel
+ * kernel's). For a model loaded only to sample (rlhf sample, rlhf speed): the
+ * model is given to this cache, and gpt2_forward, gpt2_copy_params, ckpt_save
+ * and llmc_export refuse it afterwards (m->decode_layout). m must be the
+ * cache's model; any packed copy is dropped. */
+int kv_pack_model(KvCache *kv, GPT2 *m, RlhfErr *e);
 
 /* The same panels in bf16 (half the bytes of kv_use_packed's; +50% of the
  * model's memory; replaces an fp32 copy). Activations and accumulation stay
