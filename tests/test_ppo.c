@@ -113,7 +113,9 @@ static int true_fn(void *ctx, const char *const *texts, int n, float *out, RlhfE
     return 0;
 }
 
-static void fence_run(float kl_coef, float budget, PpoRunResult *res) {
+/* The fence's toy task: start.ckpt, proxy train judge, true test judge; `steps`
+ * PPO steps into `out` (resuming from out.last when resume is set). */
+static void fence_run_to(float kl_coef, float budget, long steps, const char *out, int resume, PpoRunResult *res) {
     mkdir("build", 0755);
     mkdir("build/test_ppo", 0755);
     RlhfErr e;
@@ -126,11 +128,15 @@ static void fence_run(float kl_coef, float budget, PpoRunResult *res) {
     gpt2_free(&pol);
     tok_free(tok);
     const char *prompts[4] = {"Say:", "Say:", "Say:", "Say:"};
+    char last[256], metrics[256];
+    snprintf(last, sizeof last, "%s.last", out);
+    snprintf(metrics, sizeof metrics, "%s.metrics.jsonl", out);
+    if (!resume) { unlink(last); unlink(out); unlink(metrics); }
     PpoRunOpts o;
     ppo_run_defaults(&o);
     o.policy = "build/test_ppo/start.ckpt";
-    o.out = "build/test_ppo/out.ckpt";
-    unlink("build/test_ppo/out.ckpt.last");
+    o.out = out;
+    o.resume = resume;
     o.train_fn = proxy_fn;
     o.test_fn = true_fn;
     o.prompts = prompts;
@@ -138,12 +144,28 @@ static void fence_run(float kl_coef, float budget, PpoRunResult *res) {
     o.ppo.rollout_batch = 32; o.ppo.minibatch = 16; o.ppo.epochs = 2;
     o.ppo.max_prompt = 8; o.ppo.max_new = 8;
     o.ppo.lr = 3e-3f; o.ppo.kl_coef = kl_coef; o.ppo.vf_coef = 0.5f; o.ppo.length_penalty = 0;
-    o.ppo.steps = 40;
+    o.ppo.steps = steps;
     o.kl_budget = budget;
     o.overopt_gap = 0.3f;
     o.quiet = 1;
-    o.metrics = "build/test_ppo/metrics.jsonl";
-    REQUIRE(ppo_run(&o, res, &e) == 0);
+    o.metrics = metrics;
+    int rc = ppo_run(&o, res, &e);
+    CHECK_MSG(rc == 0, "ppo_run: %s", e.msg);
+    REQUIRE(rc == 0);
+}
+static void fence_run(float kl_coef, float budget, PpoRunResult *res) {
+    fence_run_to(kl_coef, budget, 40, "build/test_ppo/out.ckpt", 0, res);
+}
+
+/* 1 when two checkpoints hold the same parameters, bit for bit. */
+static int same_params(const char *a, const char *b) {
+    GPT2 ma = {0}, mb = {0};
+    RlhfErr e;
+    int same = !model_file_load(a, &ma, NULL, NULL, NULL, NULL, &e) && !model_file_load(b, &mb, NULL, NULL, NULL, NULL, &e) &&
+               ma.num_params == mb.num_params && !memcmp(ma.param_mem, mb.param_mem, ma.num_params * sizeof(float));
+    gpt2_free(&ma);
+    gpt2_free(&mb);
+    return same;
 }
 
 TEST(fence_catches_overoptimisation_with_a_tiny_kl_coefficient) {
@@ -161,7 +183,38 @@ TEST(fence_catches_overoptimisation_with_a_tiny_kl_coefficient) {
     CHECK(r.overopt == 1 && r.overopt_step > 1);          /* the fence raises the flag */
     CHECK(r.best_step < n);                               /* kept: best test score, not the last step */
     CHECK(r.fit_train_a > 0);                             /* train reward rises with sqrt(KL) */
+    /* the kept checkpoint is the policy that sampled the best step's rollouts,
+     * i.e. the policy after best_step − 1 updates (not one update later) */
+    REQUIRE(r.best_step >= 1);
+    if (r.best_step == 1) {
+        CHECK(same_params("build/test_ppo/out.ckpt", "build/test_ppo/start.ckpt"));
+    } else {
+        PpoRunResult r2;
+        fence_run_to(1e-4f, 0.0f, r.best_step - 1, "build/test_ppo/upto.ckpt", 0, &r2);
+        CHECK_MSG(same_params("build/test_ppo/out.ckpt", "build/test_ppo/upto.ckpt.last"),
+                  "kept checkpoint is not the policy after %ld updates", r.best_step - 1);
+        ppo_run_result_free(&r2);
+    }
     ppo_run_result_free(&r);
+}
+
+/* Stopped after 12 steps and resumed to 40, the run keeps the same checkpoint
+ * (same step, same parameters) and the same fence baselines. */
+TEST(resumed_fence_run_keeps_the_same_checkpoint) {
+    PpoRunResult a, b1, b2;
+    fence_run_to(1e-4f, 0.0f, 40, "build/test_ppo/whole.ckpt", 0, &a);
+    fence_run_to(1e-4f, 0.0f, 12, "build/test_ppo/part.ckpt", 0, &b1);
+    fence_run_to(1e-4f, 0.0f, 40, "build/test_ppo/part.ckpt", 1, &b2);
+    fprintf(stderr, "  kept step %ld uninterrupted, %ld resumed\n", a.best_step, b2.best_step);
+    CHECK(b2.resumed_marks == 1);
+    CHECK(a.best_step == b2.best_step);
+    CHECK(a.best_score == b2.best_score);
+    CHECK(a.train0 == b2.train0 && a.test0 == b2.test0);
+    CHECK(same_params("build/test_ppo/whole.ckpt", "build/test_ppo/part.ckpt"));
+    CHECK(same_params("build/test_ppo/whole.ckpt.last", "build/test_ppo/part.ckpt.last"));
+    ppo_run_result_free(&a);
+    ppo_run_result_free(&b1);
+    ppo_run_result_free(&b2);
 }
 
 TEST(kl_budget_stops_the_run) {
@@ -171,6 +224,9 @@ TEST(kl_budget_stops_the_run) {
     CHECK(r.hist.n < 40);
     CHECK(r.hist.st[r.hist.n - 1].sqrt_kl >= 0.5f);
     for (int i = 0; i + 1 < r.hist.n; i++) CHECK(r.hist.st[i].sqrt_kl < 0.5f);
+    /* the kept policy is inside the budget */
+    REQUIRE(r.best_step >= 1 && r.best_step <= r.hist.n);
+    CHECK(r.hist.st[r.best_step - 1].sqrt_kl < 0.5f);
     ppo_run_result_free(&r);
 }
 
@@ -179,5 +235,6 @@ int main(void) {
     RUN(large_kl_coefficient_holds_policy_near_reference);
     RUN(fence_catches_overoptimisation_with_a_tiny_kl_coefficient);
     RUN(kl_budget_stops_the_run);
+    RUN(resumed_fence_run_keeps_the_same_checkpoint);
     return test_summary();
 }

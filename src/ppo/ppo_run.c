@@ -143,10 +143,50 @@ static float tax_loss(GPT2 *m, const TokenData *d) {
 }
 
 /* Rank 0 writes; every rank learns whether that worked, so all stop together. */
-static int save_policy(const char *path, const GPT2 *m, Tokenizer *tok, Ppo *p, int with_opt, RlhfErr *e) {
+/* The trainer state saved with a checkpoint: the algorithm's (ppo_state_json)
+ * plus the run's own marks, so a resumed run keeps the same kept checkpoint
+ * and fence baselines as an uninterrupted one. */
+static char *run_state_json(Ppo *p, const PpoRunResult *res) {
+    char *js = ppo_state_json(p);
+    char *end = js ? strrchr(js, '}') : NULL;
+    if (!end) { free(js); return NULL; }
+    *end = '\0';
+    JsonBuf b;
+    jb_init(&b);
+    jb_raw(&b, js);   /* the object so far; jb_key adds the commas */
+    jb_kv_int(&b, "run_best_step", res->best_step);
+    jb_key(&b, "run_best_score"); jb_printf(&b, "%.9g", isfinite(res->best_score) ? res->best_score : -1e30);
+    jb_key(&b, "run_train0"); jb_printf(&b, "%.9g", res->train0);
+    jb_key(&b, "run_test0"); jb_printf(&b, "%.9g", isfinite(res->test0) ? res->test0 : 0.0);
+    jb_kv_int(&b, "run_steps_logged", res->hist.n);
+    jb_printf(&b, "}");
+    free(js);
+    return b.data;
+}
+
+/* Restores run_state_json's marks (absent in older checkpoints: then none). */
+static void run_state_restore(const char *json, PpoRunResult *res) {
+    RlhfErr ignore;
+    JsonDoc *d = json_parse(json, strlen(json), &ignore);
+    if (!d) return;
+    JsonValue *r = json_root(d);
+    double step, score, train0, test0;
+    if (!json_get_num(r, "run_best_step", &step) && !json_get_num(r, "run_best_score", &score) &&
+        !json_get_num(r, "run_train0", &train0) && !json_get_num(r, "run_test0", &test0)) {
+        res->best_step = (long)step;
+        res->best_score = score <= -1e29 ? -INFINITY : (float)score;
+        res->train0 = (float)train0;
+        res->test0 = (float)test0;
+        res->resumed_marks = 1;
+    }
+    json_doc_free(d);
+}
+
+static int save_policy(const char *path, const GPT2 *m, Tokenizer *tok, Ppo *p, const PpoRunResult *res,
+                       int with_opt, RlhfErr *e) {
     int rc = 0;
     if (dist_is_root()) {
-        char *js = ppo_state_json(p);
+        char *js = run_state_json(p, res);
         rc = js ? model_file_save(path, m, tok, with_opt ? ppo_optimizer(p) : NULL, js, NULL, 0, e)
                 : rlhf_err(e, "out of memory");
         free(js);
@@ -158,7 +198,7 @@ static int save_policy(const char *path, const GPT2 *m, Tokenizer *tok, Ppo *p, 
 int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
     memset(res, 0, sizeof *res);
     double t_start = rlhf_now();
-    GPT2 pol = {0}, ref = {0};
+    GPT2 pol = {0}, ref = {0}, rolled = {0};   /* rolled: the policy that sampled the current step */
     Tokenizer *tok = NULL, *ref_tok = NULL;
     Ppo *p = NULL;
     MetricsLog log = {0};
@@ -227,12 +267,17 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
     progress_begin(&pg, "ppo", o->ppo.steps, "reply");
     pg.quiet |= quiet;
     res->best_score = -INFINITY;
+    if (resuming) run_state_restore(json, res);
+    /* step k's rollouts (and so its KL and test score) come from the policy
+     * before step k's update; that copy is what a best step keeps */
+    if (gpt2_create(&rolled, &pol.cfg, pol.heads, e)) { free(perm); goto done; }
     long start = ppo_steps_done(p);
     char status[128] = "";
     while (ppo_steps_done(p) < o->ppo.steps) {
         long s = ppo_steps_done(p);
         for (int b = 0; b < B; b++) batch[b] = o->prompts[perm[(size_t)(s * B + b) % (size_t)o->nprompts]];
         PpoStats st;
+        if (gpt2_copy_params(&rolled, &pol, e)) { free(perm); goto done; }
         if (ppo_step(p, batch, reward_cb, &train_ctx, &st, e)) {
             rlhf_err_wrap(e, "ppo stopped (last good checkpoint %s kept)", last_path);
             free(perm);
@@ -257,7 +302,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
             test = (float)(t / B);
         }
         if (hist_push(&res->hist, &st, test, e)) { free(perm); goto done; }
-        if (res->hist.n == 1) { res->train0 = st.reward; res->test0 = test; }
+        if (res->hist.n == 1 && !res->resumed_marks) { res->train0 = st.reward; res->test0 = test; }
         ppo_log_stats(&log, &st);
         /* the fence: both judges against the risk budget */
         float gap = have_test ? (st.reward - res->train0) - (test - res->test0) : NAN;
@@ -276,14 +321,15 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
             if (g / 3 > o->overopt_gap) { res->overopt = 1; res->overopt_step = st.step; }
         }
         float score = have_test ? test : st.reward;
-        if (score > res->best_score) {
+        int stop_budget = o->kl_budget > 0 && st.sqrt_kl >= o->kl_budget;
+        /* a policy past the budget is never kept */
+        if (score > res->best_score && !stop_budget) {
             res->best_score = score;
             res->best_step = st.step;
-            if (save_policy(o->out, &pol, tok, p, 0, e)) { free(perm); goto done; }
+            if (save_policy(o->out, &rolled, tok, p, res, 0, e)) { free(perm); goto done; }
         }
-        int stop_budget = o->kl_budget > 0 && st.sqrt_kl >= o->kl_budget;
         if ((o->ckpt_every > 0 && st.step % o->ckpt_every == 0) || st.step == o->ppo.steps || stop_budget)
-            if (save_policy(last_path, &pol, tok, p, 1, e)) { free(perm); goto done; }
+            if (save_policy(last_path, &pol, tok, p, res, 1, e)) { free(perm); goto done; }
         snprintf(status, sizeof status, "reward %.3f%s%.3f sqrtKL %.3f len %.1f", st.reward,
                  have_test ? " test " : "", have_test ? test : 0.0f, st.sqrt_kl, st.length);
         progress_update(&pg, st.step, (double)(st.step - start) * B, status);
@@ -381,6 +427,7 @@ done:
     for (int i = 0; i < PPO_MAX_TAX_SETS; i++) token_data_free(&tax[i]);
     ppo_free(p);
     gpt2_free(&pol);
+    gpt2_free(&rolled);
     gpt2_free(&ref);
     if (tok) tok_free(tok);
     if (ref_tok) tok_free(ref_tok);

@@ -52,8 +52,10 @@ typedef struct PpoHistory {
 typedef struct PpoRunResult {
     PpoHistory hist;
     long steps;
-    long best_step;              /* step of the kept checkpoint (0 = the SFT policy itself) */
+    long best_step;              /* kept: the policy that sampled this step's rollouts (1 = the
+                                  * starting policy); never a step at or past --kl-budget */
     float best_score;
+    int resumed_marks;           /* best and fence baselines came from the resumed checkpoint */
     float train0, test0;         /* mean rewards of the first rollout batch */
     float fit_train_a, fit_train_b, fit_train_r2;  /* reward ≈ a·sqrt(KL) + b */
     float fit_test_a, fit_test_b, fit_test_r2;
