@@ -1,5 +1,6 @@
-/* cmd_data.c — `rlhf data stats | split | baselines`: comparison data at a glance,
- * deterministic prompt-hash splits, and the non-neural judge baselines. */
+/* cmd_data.c — `rlhf data stats | split | baselines | pmp-topical`: comparison data at a
+ * glance, deterministic prompt-hash splits, the non-neural judge baselines, and
+ * preference-model-pretraining pairs mined from Topical-Chat's turn ratings. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "data/comparisons.h"
+#include "data/pmp_topical.h"
 #include "data/split.h"
 #include "judge/baselines.h"
 #include "util/json.h"
@@ -391,13 +393,95 @@ static int data_baselines(int argc, char **argv) {
     return status;
 }
 
+/* ---- pmp-topical ---------------------------------------------------------- */
+
+static int data_pmp_topical(int argc, char **argv) {
+    const char *out = NULL;
+    long long seed = 1337, max_pairs = 0;
+    int max_turns = 4, json = 0;
+    ArgSpec specs[] = {{"out", 's', &out, "FILE", "HH-format JSONL to write, atomically (required)"},
+                       {"seed", 'l', &seed, "S", "seed of the rejected-turn draws and of the shuffle"},
+                       {"max-turns", 'i', &max_turns, "K", "context turns before the chosen turn (trimmed to start with Human)"},
+                       {"max-pairs", 'l', &max_pairs, "N", "keep the first N pairs of the shuffled set (0 = all)"},
+                       {"json", 'b', &json, NULL, "print the counts as JSON"},
+                       {0}};
+    char **files;
+    int nfiles;
+    int rc = args_parse("data pmp-topical",
+                        "rlhf data pmp-topical --out FILE.jsonl [--seed S] [--max-turns K] [--max-pairs N] TOPICAL.json...\n"
+                        "  preference-model-pretraining pairs from Topical-Chat turn ratings: chosen = a real Excellent/Good\n"
+                        "  turn after up to K turns of its conversation (its speaker becomes Assistant), rejected = a turn of\n"
+                        "  another conversation drawn by the seed, low-rated (Passable/Poor/Not Good) when possible",
+                        specs, argc, argv, &files, &nfiles);
+    if (rc >= 0) return rc;
+    if (!out || nfiles == 0 || max_turns < 1 || max_pairs < 0) {
+        fprintf(stderr, "rlhf data pmp-topical: %s\n",
+                !out ? "--out is required" : nfiles == 0 ? "no input files" : "--max-turns must be >= 1, --max-pairs >= 0");
+        free(files);
+        return 2;
+    }
+    PmpOpts o;
+    pmp_default_opts(&o);
+    o.seed = (uint64_t)seed;
+    o.max_turns = max_turns;
+    o.max_pairs = (long)max_pairs;
+    PmpCounts c;
+    RlhfErr e;
+    double t0 = rlhf_now();
+    if (pmp_topical_write((const char *const *)files, nfiles, &o, out, &c, &e) != 0) {
+        fprintf(stderr, "rlhf data pmp-topical: %s\n", e.msg);
+        free(files);
+        return 1;
+    }
+    double secs = rlhf_now() - t0;
+    if (json) {
+        JsonBuf b;
+        jb_init(&b);
+        jb_obj_begin(&b);
+        jb_kv_str(&b, "out", out);
+        jb_kv_int(&b, "conversations", c.conversations);
+        jb_kv_int(&b, "turns", c.turns);
+        jb_key(&b, "ratings");
+        jb_obj_begin(&b);
+        for (int r = PMP_RATING_N - 1; r >= 0; r--) jb_kv_int(&b, r ? pmp_rating_name(r) : "unrated", c.by_rating[r]);
+        jb_obj_end(&b);
+        jb_kv_int(&b, "candidates", c.candidates);
+        jb_kv_int(&b, "skip_rating", c.skip_rating);
+        jb_kv_int(&b, "skip_first", c.skip_first);
+        jb_kv_int(&b, "skip_same_speaker", c.skip_same_speaker);
+        jb_kv_int(&b, "skip_blank", c.skip_blank);
+        jb_kv_int(&b, "skip_no_negative", c.skip_no_negative);
+        jb_kv_int(&b, "rejected_low", c.rejected_low);
+        jb_kv_int(&b, "rejected_fallback", c.rejected_fallback);
+        jb_kv_int(&b, "pairs", c.pairs);
+        jb_kv_int(&b, "seed", seed);
+        jb_kv_int(&b, "max_turns", max_turns);
+        jb_kv_num(&b, "seconds", secs);
+        jb_obj_end(&b);
+        printf("%s\n", b.data);
+        jb_free(&b);
+    } else {
+        printf("%ld conversations, %ld turns (", c.conversations, c.turns);
+        for (int r = PMP_RATING_N - 1; r >= 0; r--)
+            printf("%s %s %ld", r == PMP_RATING_N - 1 ? "" : ",", r ? pmp_rating_name(r) : "unrated", c.by_rating[r]);
+        printf(")\n%ld candidate turns (skipped: %ld by rating, %ld first turns, %ld after the same speaker, %ld blank, "
+               "%ld without a negative)\n",
+               c.candidates, c.skip_rating, c.skip_first, c.skip_same_speaker, c.skip_blank, c.skip_no_negative);
+        printf("rejected from the low-rated pool %ld, from any other turn %ld\n", c.rejected_low, c.rejected_fallback);
+        printf("%ld pairs -> %s (%.1f s)\n", c.pairs, out, secs);
+    }
+    free(files);
+    return 0;
+}
+
 /* ---- dispatch ------------------------------------------------------------- */
 
 static void data_usage(FILE *f) {
     fprintf(f, "usage: rlhf data <subcommand> [options] FILES...\n\n"
                "  stats      counts, skipped rows by reason, turns, reply lengths, ties, duplicates\n"
                "  split      deterministic prompt-hash split into P.train.jsonl / P.test.jsonl (HH format)\n"
-               "  baselines  'longer reply wins' and bag-of-words logistic regression on a 70/30 split\n\n"
+               "  baselines  'longer reply wins' and bag-of-words logistic regression on a 70/30 split\n"
+               "  pmp-topical  preference-model-pretraining pairs mined from Topical-Chat turn ratings\n\n"
                "Files: HH-RLHF {\"chosen\",\"rejected\"} or {\"prompt\",\"chosen\",\"rejected\"} JSONL, optionally .gz.\n"
                "rlhf data <subcommand> --help for options.\n");
 }
@@ -409,6 +493,7 @@ int cmd_data(int argc, char **argv) {
     if (!strcmp(sub, "stats")) return data_stats(argc - 1, argv + 1);
     if (!strcmp(sub, "split")) return data_split(argc - 1, argv + 1);
     if (!strcmp(sub, "baselines")) return data_baselines(argc - 1, argv + 1);
+    if (!strcmp(sub, "pmp-topical")) return data_pmp_topical(argc - 1, argv + 1);
     fprintf(stderr, "rlhf data: unknown subcommand '%s'\n\n", sub);
     data_usage(stderr);
     return 2;
