@@ -158,7 +158,6 @@ static char *run_state_json(Ppo *p, const PpoRunResult *res) {
     jb_key(&b, "run_best_score"); jb_printf(&b, "%.9g", isfinite(res->best_score) ? res->best_score : -1e30);
     jb_key(&b, "run_train0"); jb_printf(&b, "%.9g", res->train0);
     jb_key(&b, "run_test0"); jb_printf(&b, "%.9g", isfinite(res->test0) ? res->test0 : 0.0);
-    jb_kv_int(&b, "run_steps_logged", res->hist.n);
     jb_printf(&b, "}");
     free(js);
     return b.data;
