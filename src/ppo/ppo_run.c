@@ -142,7 +142,6 @@ static float tax_loss(GPT2 *m, const TokenData *d) {
     return eval_lm_loss(m, d, 4, T, 16, NULL);
 }
 
-/* Rank 0 writes; every rank learns whether that worked, so all stop together. */
 /* The trainer state saved with a checkpoint: the algorithm's (ppo_state_json)
  * plus the run's own marks, so a resumed run keeps the same kept checkpoint
  * and fence baselines as an uninterrupted one. */
@@ -181,6 +180,7 @@ static void run_state_restore(const char *json, PpoRunResult *res) {
     json_doc_free(d);
 }
 
+/* Rank 0 writes; every rank learns whether that worked, so all stop together. */
 static int save_policy(const char *path, const GPT2 *m, Tokenizer *tok, Ppo *p, const PpoRunResult *res,
                        int with_opt, RlhfErr *e) {
     int rc = 0;
