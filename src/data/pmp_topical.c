@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/text_sources.h"
 #include "util/rng.h"
 
 static const char *const RATING_NAMES[PMP_RATING_N] = {"", "Poor", "Not Good", "Passable", "Good", "Excellent"};
@@ -44,71 +45,67 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first, R
     return 0;
 }
 
-int pmp_corpus_add_json(PmpCorpus *c, const char *path, const char *text, size_t len, RlhfErr *e) {
-    JsonDoc *doc = json_parse(text, len, e);
-    if (!doc) return rlhf_err_wrap(e, "%s", path);
+/* One conversation's turns into the corpus (a callback of topical_each_conversation). */
+typedef struct AddCtx {
+    PmpCorpus *c;
+    const char *path;
+} AddCtx;
+
+static int add_conversation(void *vctx, const char *cid, const JsonValue *content, RlhfErr *e) {
+    PmpCorpus *c = ((AddCtx *)vctx)->c;
+    const char *path = ((AddCtx *)vctx)->path;
     int rc = 0;
-    JsonValue *root = json_root(doc);
-    if (root->type != JSON_OBJECT) {
-        rc = rlhf_err(e, "%s: expected a Topical-Chat object {conversation_id: {\"content\": [...]}}", path);
-        goto done;
-    }
-    for (size_t k = 0; k < root->len && !rc; k++) {
-        const char *cid = root->keys[k];
-        JsonValue *content = json_get(root->items[k], "content");
-        if (!content || content->type != JSON_ARRAY) {
-            rc = rlhf_err(e, "%s: conversation '%s': field 'content' is missing or not an array", path, cid);
+    size_t first = c->n;
+    for (size_t t = 0; t < content->len; t++) {
+        JsonValue *turn = content->items[t];
+        JsonValue *msg = json_get(turn, "message");
+        JsonValue *rating = json_get(turn, "turn_rating");
+        const char *agent = json_get_str(turn, "agent");
+        int ag = 0, r;
+        if (agent && !strcmp(agent, "agent_1")) ag = 1;
+        else if (agent && !strcmp(agent, "agent_2")) ag = 2;
+        if (!msg || msg->type != JSON_STRING) {
+            rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'message' is missing or not a string", path, cid, t);
             break;
         }
-        size_t first = c->n;
-        for (size_t t = 0; t < content->len; t++) {
-            JsonValue *turn = content->items[t];
-            JsonValue *msg = json_get(turn, "message");
-            JsonValue *rating = json_get(turn, "turn_rating");
-            const char *agent = json_get_str(turn, "agent");
-            int ag = 0, r;
-            if (agent && !strcmp(agent, "agent_1")) ag = 1;
-            else if (agent && !strcmp(agent, "agent_2")) ag = 2;
-            if (!msg || msg->type != JSON_STRING) {
-                rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'message' is missing or not a string", path, cid, t);
-                break;
-            }
-            if (!ag) {
-                rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'agent' must be \"agent_1\" or \"agent_2\"", path,
-                              cid, t);
-                break;
-            }
-            if (!rating || rating->type != JSON_STRING) {
-                rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'turn_rating' is missing or not a string", path,
-                              cid, t);
-                break;
-            }
-            if ((r = pmp_rating_parse(rating->str)) < 0) {
-                rc = rlhf_err(e,
-                              "%s: conversation '%s' turn %zu: field 'turn_rating' is \"%.64s\"; expected Excellent, Good, "
-                              "Passable, Poor, Not Good or \"\"",
-                              path, cid, t, rating->str);
-                break;
-            }
-            if (grow((void **)&c->turns, &c->cap, c->n + 1, sizeof *c->turns, 1024, e) ||
-                grow((void **)&c->text, &c->text_cap, c->text_len + msg->len + 1, 1, 1 << 16, e)) {
-                rc = -1;
-                break;
-            }
-            memcpy(c->text + c->text_len, msg->str, msg->len);
-            c->text[c->text_len + msg->len] = 0;
-            c->turns[c->n++] = (PmpTurn){.off = c->text_len, .len = msg->len, .conv = (int)c->nconv, .agent = ag, .rating = r};
-            c->text_len += msg->len + 1;
+        if (!ag) {
+            rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'agent' must be \"agent_1\" or \"agent_2\"", path,
+                          cid, t);
+            break;
         }
-        if (rc) { c->n = first; break; }
-        if (c->n == first) continue;   /* an empty conversation adds nothing */
-        if (grow((void **)&c->conv_start, &c->conv_cap, c->nconv + 2, sizeof *c->conv_start, 256, e)) { rc = -1; break; }
-        c->conv_start[c->nconv] = first;
-        c->conv_start[++c->nconv] = c->n;
+        if (!rating || rating->type != JSON_STRING) {
+            rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'turn_rating' is missing or not a string", path,
+                          cid, t);
+            break;
+        }
+        if ((r = pmp_rating_parse(rating->str)) < 0) {
+            rc = rlhf_err(e,
+                          "%s: conversation '%s' turn %zu: field 'turn_rating' is \"%.64s\"; expected Excellent, Good, "
+                          "Passable, Poor, Not Good or \"\"",
+                          path, cid, t, rating->str);
+            break;
+        }
+        if (grow((void **)&c->turns, &c->cap, c->n + 1, sizeof *c->turns, 1024, e) ||
+            grow((void **)&c->text, &c->text_cap, c->text_len + msg->len + 1, 1, 1 << 16, e)) {
+            rc = -1;
+            break;
+        }
+        memcpy(c->text + c->text_len, msg->str, msg->len);
+        c->text[c->text_len + msg->len] = 0;
+        c->turns[c->n++] = (PmpTurn){.off = c->text_len, .len = msg->len, .conv = (int)c->nconv, .agent = ag, .rating = r};
+        c->text_len += msg->len + 1;
     }
-done:
-    json_doc_free(doc);
-    return rc;
+    if (rc) { c->n = first; return rc; }
+    if (c->n == first) return 0;   /* an empty conversation adds nothing */
+    if (grow((void **)&c->conv_start, &c->conv_cap, c->nconv + 2, sizeof *c->conv_start, 256, e)) return -1;
+    c->conv_start[c->nconv] = first;
+    c->conv_start[++c->nconv] = c->n;
+    return 0;
+}
+
+int pmp_corpus_add_json(PmpCorpus *c, const char *path, const char *text, size_t len, RlhfErr *e) {
+    AddCtx a = {.c = c, .path = path};
+    return topical_each_conversation(path, text, len, add_conversation, &a, e);
 }
 
 int pmp_corpus_load(PmpCorpus *c, const char *path, RlhfErr *e) {

@@ -68,53 +68,65 @@ static int buf_add(Buf *b, const char *s, size_t n, RlhfErr *e) {
     return 0;
 }
 
-static int each_topical(const char *path, const char *s, size_t len, int plain, TextDocFn fn, void *ctx,
-                        RlhfErr *e) {
-    JsonDoc *doc = json_parse(s, len, e);
+int topical_each_conversation(const char *path, const char *text, size_t len, TopicalConvFn fn, void *ctx,
+                              RlhfErr *e) {
+    JsonDoc *doc = json_parse(text, len, e);
     if (!doc) return rlhf_err_wrap(e, "%s", path);
     int rc = 0;
-    Buf b = {0};
     JsonValue *root = json_root(doc);
-    if (root->type != JSON_OBJECT) {
+    if (root->type != JSON_OBJECT)
         rc = rlhf_err(e, "%s: expected a Topical-Chat object {conversation_id: {\"content\": [...]}}", path);
-        goto done;
-    }
-    for (size_t c = 0; c < root->len && !rc; c++) {
+    for (size_t c = 0; !rc && root->type == JSON_OBJECT && c < root->len; c++) {
         const char *cid = root->keys[c];
         JsonValue *content = json_get(root->items[c], "content");
-        if (!content || content->type != JSON_ARRAY) {
+        if (!content || content->type != JSON_ARRAY)
             rc = rlhf_err(e, "%s: conversation '%s': field 'content' is missing or not an array", path, cid);
-            break;
-        }
-        b.n = 0;
-        for (size_t t = 0; t < content->len; t++) {
-            JsonValue *turn = content->items[t];
-            JsonValue *msg = json_get(turn, "message");
-            const char *agent = json_get_str(turn, "agent");
-            if (!msg || msg->type != JSON_STRING) {
-                rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'message' is missing or not a string", path,
-                              cid, t);
-                break;
-            }
-            if (plain) {
-                if ((t && buf_add(&b, "\n", 1, e)) || buf_add(&b, msg->str, msg->len, e)) { rc = -1; break; }
-                continue;
-            }
-            const char *marker;
-            if (agent && !strcmp(agent, "agent_1")) marker = "\n\nHuman: ";
-            else if (agent && !strcmp(agent, "agent_2")) marker = "\n\nAssistant: ";
-            else {
-                rc = rlhf_err(e, "%s: conversation '%s' turn %zu: field 'agent' must be \"agent_1\" or \"agent_2\"",
-                              path, cid, t);
-                break;
-            }
-            if (buf_add(&b, marker, strlen(marker), e) || buf_add(&b, msg->str, msg->len, e)) { rc = -1; break; }
-        }
-        if (!rc && b.n) rc = fn(ctx, b.p, b.n, e);
+        else
+            rc = fn(ctx, cid, content, e);
     }
-done:
-    free(b.p);
     json_doc_free(doc);
+    return rc;
+}
+
+/* One conversation as one document (see text_sources.h). */
+typedef struct TopicalDocCtx {
+    const char *path;
+    int plain;
+    Buf b;
+    TextDocFn fn;
+    void *ctx;
+} TopicalDocCtx;
+
+static int topical_doc(void *vctx, const char *cid, const JsonValue *content, RlhfErr *e) {
+    TopicalDocCtx *c = vctx;
+    c->b.n = 0;
+    for (size_t t = 0; t < content->len; t++) {
+        JsonValue *turn = content->items[t];
+        JsonValue *msg = json_get(turn, "message");
+        const char *agent = json_get_str(turn, "agent");
+        if (!msg || msg->type != JSON_STRING)
+            return rlhf_err(e, "%s: conversation '%s' turn %zu: field 'message' is missing or not a string", c->path,
+                            cid, t);
+        if (c->plain) {
+            if ((t && buf_add(&c->b, "\n", 1, e)) || buf_add(&c->b, msg->str, msg->len, e)) return -1;
+            continue;
+        }
+        const char *marker;
+        if (agent && !strcmp(agent, "agent_1")) marker = "\n\nHuman: ";
+        else if (agent && !strcmp(agent, "agent_2")) marker = "\n\nAssistant: ";
+        else
+            return rlhf_err(e, "%s: conversation '%s' turn %zu: field 'agent' must be \"agent_1\" or \"agent_2\"",
+                            c->path, cid, t);
+        if (buf_add(&c->b, marker, strlen(marker), e) || buf_add(&c->b, msg->str, msg->len, e)) return -1;
+    }
+    return c->b.n ? c->fn(c->ctx, c->b.p, c->b.n, e) : 0;
+}
+
+static int each_topical(const char *path, const char *s, size_t len, int plain, TextDocFn fn, void *ctx,
+                        RlhfErr *e) {
+    TopicalDocCtx c = {.path = path, .plain = plain, .fn = fn, .ctx = ctx};
+    int rc = topical_each_conversation(path, s, len, topical_doc, &c, e);
+    free(c.b.p);
     return rc;
 }
 

@@ -43,6 +43,16 @@ typedef int (*TextDocFn)(void *ctx, const char *doc, size_t len, RlhfErr *e);
 /* Reads path (opts may be NULL: defaults) and calls fn for each document. */
 int text_source_each(const char *path, const TextSourceOpts *opts, TextDocFn fn, void *ctx, RlhfErr *e);
 
+/* Topical-Chat JSON conversation by conversation, in file order: checks that
+ * the root is an object of conversations and that each has a "content" array
+ * (errors name the file and the conversation id), then calls fn with the id
+ * and that array of turns. Return 0 to go on, -1 (with e set) to stop. Shared
+ * by the pretraining reader above and the PMP miner (data/pmp_topical.h). */
+struct JsonValue;
+typedef int (*TopicalConvFn)(void *ctx, const char *cid, const struct JsonValue *content, RlhfErr *e);
+int topical_each_conversation(const char *path, const char *text, size_t len, TopicalConvFn fn, void *ctx,
+                              RlhfErr *e);
+
 /* All documents of some files in one buffer: document i is
  * data[off[i] .. off[i+1]). Zero-initialise; text_docs_load appends. */
 typedef struct TextDocs {
