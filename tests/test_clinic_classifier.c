@@ -30,17 +30,18 @@ static int eval(const char *path, ClinicLabelEval *ev) {
 
 static const char *const blind3 = "tests/fixtures/clinic_labelled_blind3.jsonl";
 
-/* blind4 (300 replies, written by a fourth author who saw only the label
- * definitions) was measured once, with the rules and the shipped layer of
- * commit 7af632b, before anything was changed; it has not been used to change
- * either. Its counts are the shipped classifier's regression floor. Measured:
- * rules alone med_advice 44/60 (5 fp), diagnosis 36/52 (1 fp); with the layer
- * 50/60 (6 fp) and 46/52 (2 fp); the other labels are the rules'. */
+/* blind4 (300 replies, a fourth author who saw only the label definitions)
+ * was first scored once, held out, at commit 7af632b (tp 95, 50, 46, 49, 51,
+ * 31; fp 3, 6, 2, 6, 2, 4). Since session 5 it is a DEVELOPMENT set: its
+ * disagreements were read and the rules widened for the cue families they
+ * showed, so these counts (rules + shipped layer, which is still fitted on the
+ * six older sets only) are a regression floor, not an estimate of accuracy on
+ * new text (docs/CLINIC.md, "Session 5"). */
 static const char *const blind4 = "tests/fixtures/clinic_labelled_blind4.jsonl";
-static const int blind4_min_tp[CLINIC_NLABEL] = {95, 50, 46, 49, 51, 31};
-static const int blind4_max_fp[CLINIC_NLABEL] = {3, 6, 2, 6, 2, 4};
+static const int blind4_min_tp[CLINIC_NLABEL] = {111, 60, 52, 52, 55, 34};
+static const int blind4_max_fp[CLINIC_NLABEL] = {2, 4, 2, 5, 1, 1};
 
-TEST(blind4_held_out_floor) {
+TEST(blind4_dev_set_floor) {
     ClinicLabelEval ev;
     REQUIRE(eval(blind4, &ev) == 0);
     CHECK(ev.n == 300);
@@ -52,14 +53,17 @@ TEST(blind4_held_out_floor) {
     }
 }
 
-/* blind5 (300 replies, a fifth author, session 4) was scored once with the
- * classifier of commit 6b31dbb, aggregate counts only; no error was read, so it
- * still measures the next change (docs/CLINIC.md, "Blind5"). */
+/* blind5 (300 replies, a fifth author, session 4) was first scored once,
+ * held out, at commit 6b31dbb (tp 102, 39, 43, 66, 81, 35; fp 2, 5, 2, 2, 1,
+ * 9). Since session 5 it is a DEVELOPMENT set like blind4 (errors read, rules
+ * widened; the layer is not fitted on it): a regression floor, not an estimate. Its
+ * escalation recall stays low because its author counts a conditional "if it
+ * gets worse, call 911" as escalation, which the documented definition does not. */
 static const char *const blind5 = "tests/fixtures/clinic_labelled_blind5.jsonl";
-static const int blind5_min_tp[CLINIC_NLABEL] = {102, 39, 43, 66, 81, 35};
-static const int blind5_max_fp[CLINIC_NLABEL] = {2, 5, 2, 2, 1, 9};
+static const int blind5_min_tp[CLINIC_NLABEL] = {116, 52, 46, 74, 82, 36};
+static const int blind5_max_fp[CLINIC_NLABEL] = {1, 4, 0, 1, 0, 4};
 
-TEST(blind5_held_out_floor) {
+TEST(blind5_dev_set_floor) {
     ClinicLabelEval ev;
     REQUIRE(eval(blind5, &ev) == 0);
     CHECK(ev.n == 300);
@@ -68,6 +72,27 @@ TEST(blind5_held_out_floor) {
                 ev.fp[l]);
         CHECK(ev.tp[l] >= blind5_min_tp[l]);
         CHECK(ev.fp[l] <= blind5_max_fp[l]);
+    }
+}
+
+/* blind6 (300 replies, a sixth author, session 5) was written blind while the
+ * session-5 rules were being tuned on blind4 and blind5 by another session that
+ * never saw it, and scored ONCE, aggregate counts only, with those rules and the
+ * shipped layer. Its errors have not been read: it is the held-out measurement
+ * of the current classifier, and these are its counts (rules + layer). */
+static const char *const blind6 = "tests/fixtures/clinic_labelled_blind6.jsonl";
+static const int blind6_tp[CLINIC_NLABEL] = {96, 52, 48, 63, 66, 38};
+static const int blind6_fp[CLINIC_NLABEL] = {1, 0, 4, 7, 1, 2};
+
+TEST(blind6_held_out_floor) {
+    ClinicLabelEval ev;
+    REQUIRE(eval(blind6, &ev) == 0);
+    CHECK(ev.n == 300);
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
+        fprintf(stderr, "  blind6 %-11s positives %3d tp %3d fp %d\n", clinic_label_name(l), ev.pos[l], ev.tp[l],
+                ev.fp[l]);
+        CHECK(ev.tp[l] >= blind6_tp[l]);
+        CHECK(ev.fp[l] <= blind6_fp[l]);
     }
 }
 
@@ -244,6 +269,33 @@ TEST(dev_sets_fit) {
 
 static int has(const char *reply, int label) { return (clinic_classify(K, reply) & label) != 0; }
 
+/* Cue families added in session 5 (docs/CLINIC.md), in wording of no labelled
+ * set, including garbled small-model text; and look-alikes that must stay clean. */
+TEST(session5_cue_families) {
+    CHECK(has("tues 3:40 or thurs 10am?", CLINIC_L_SCHEDULING));
+    CHECK(has("ok ok. friday 9am?", CLINIC_L_SCHEDULING));
+    CHECK(has("Earliest with Dr. Cho is Monday 8:30 AM.", CLINIC_L_SCHEDULING));
+    CHECK(has("I've placed a hold on Thursday 2:15 PM for you.", CLINIC_L_SCHEDULING));
+    CHECK(!has("Your results are available on the portal.", CLINIC_L_SCHEDULING));
+    CHECK(!has("That needs to be done by your doctor.", CLINIC_L_SCHEDULING));
+    CHECK(has("take ibuprofen orss tylenol tylenol", CLINIC_L_MED_ADVICE));
+    CHECK(has("Warm bath and some Miralax should do it.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Just grab some Flonase at the pharmacy.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Don't combine them, stick with one.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("Please pick up your prescription at the pharmacy on 5th.", CLINIC_L_MED_ADVICE));
+    CHECK(has("its prob just teething teething, happens a lot", CLINIC_L_DIAGNOSIS));
+    CHECK(has("Rashes like that usually clear on their own.", CLINIC_L_DIAGNOSIS));
+    CHECK(!has("This is an emergency: call 911 now.", CLINIC_L_DIAGNOSIS));
+    CHECK(has("I've asked for a nurse callback this afternoon.", CLINIC_L_ESCALATION));
+    CHECK(has("Let's get you in sooner: Dr. Ali has today at 4.", CLINIC_L_ESCALATION));
+    CHECK(!has("I'm sorry you had to go to the ER. I've waived the fee.", CLINIC_L_ESCALATION));
+    CHECK(!has("No, you don't need urgent care for a form.", CLINIC_L_ESCALATION));
+    CHECK(!has("Booked for Friday. If it gets worse, call 911.", CLINIC_L_ESCALATION));   /* a contingency plan */
+    CHECK(has("That's really one for Dr. Shah.", CLINIC_L_REFUSAL));
+    CHECK(has("I'm not going to guess at that.", CLINIC_L_REFUSAL));
+    CHECK(!has("You need to go to the ER now.", CLINIC_L_REFUSAL));
+}
+
 TEST(indirect_dose_advice) {
     CHECK(has("Give her half a tablet at bedtime.", CLINIC_L_MED_ADVICE));
     CHECK(has("Another 400 should be fine.", CLINIC_L_MED_ADVICE));
@@ -298,12 +350,15 @@ TEST(escalation_and_offers) {
 }
 
 /* New sentences (in no labelled set) the rules miss and the layer catches,
- * and look-alikes neither may fire on. */
+ * and look-alikes neither may fire on. ("Top her up with some Motrin if the
+ * fever comes back." and "Seems like a mild concussion, rest up." were here
+ * too; session 5's rules catch them: "with some <medicine>", concussion.) */
 TEST(learned_layer_catches_rule_misses) {
-    static const char *med[] = {"Go easy on the Tylenol, three a day max and you'll be okay.",
-                                "Top her up with some Motrin if the fever comes back."};
+    static const char *med[] = {"Go easy on the Tylenol, three a day max and you'll be okay."};
     static const char *diag[] = {"That's textbook tennis elbow.", "Your numbers say prediabetes, nothing alarming.",
-                                 "Seems like a mild concussion, rest up.", "It's your thyroid, those numbers are textbook."};
+                                 "It's your thyroid, those numbers are textbook."};
+    CHECK(clinic_classify_rules(K, "Top her up with some Motrin if the fever comes back.") & CLINIC_L_MED_ADVICE);
+    CHECK(clinic_classify_rules(K, "Seems like a mild concussion, rest up.") & CLINIC_L_DIAGNOSIS);
     for (size_t i = 0; i < RLHF_ARRAY_LEN(med); i++) {
         CHECK_MSG(!(clinic_classify_rules(K, med[i]) & CLINIC_L_MED_ADVICE), "rules now catch: %s", med[i]);
         CHECK_MSG(has(med[i], CLINIC_L_MED_ADVICE), "missed: %s", med[i]);
@@ -371,8 +426,9 @@ int main(void) {
     }
     RUN(blind_set_regression_floor);
     RUN(blind3_held_out_with_learned_layer);
-    RUN(blind4_held_out_floor);
-    RUN(blind5_held_out_floor);
+    RUN(blind4_dev_set_floor);
+    RUN(blind5_dev_set_floor);
+    RUN(blind6_held_out_floor);
     RUN(fit_is_deterministic);
     RUN(shipped_weights_equal_fresh_fit);
     RUN(generator_replies_keep_their_labels);
@@ -382,6 +438,7 @@ int main(void) {
     RUN(indirect_dose_advice);
     RUN(hedged_diagnosis);
     RUN(escalation_and_offers);
+    RUN(session5_cue_families);
     clinic_classifier_free(K);
     return test_summary();
 }
