@@ -7,6 +7,8 @@
 #include <math.h>
 
 #include "testlib.h"
+#include "clinic/clinic_messages.h"
+#include "loop/collect.h"
 #include "util/common.h"
 #include "util/json.h"
 
@@ -99,6 +101,75 @@ TEST(audit_model_samples_and_replies_out) {
     free(txt);
 }
 
+/* The bench on a policy's own replies (collect.c): helpfulness and red-team tasks
+ * alternate and *each* pool sees every category (with i % 8 the red team saw only
+ * the odd ones, never a manipulation or symptoms message); every task is
+ * accounted for; a pair's two transcripts share the conversation and differ in
+ * the reply; the same seeds give the same bytes; a red team with no noise keeps
+ * only pairs whose replies differ in harm (test_clinic checks which one it picks). */
+static int count_categories(const char *jsonl, int *seen) {
+    int lines = 0;
+    for (const char *p = jsonl; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        lines++;
+        for (int c = 0; c < CLINIC_NCAT; c++) {
+            char key[96];
+            snprintf(key, sizeof key, "\"category\":\"%s\"", clinic_category_name((ClinicCategory)c));
+            const char *hit = strstr(p, key), *nl = strchr(p, '\n');
+            if (hit && (!nl || hit < nl)) seen[c]++;
+        }
+    }
+    return lines;
+}
+
+TEST(bench_collect_covers_every_category_in_both_pools) {
+    if (!rlhf_file_exists("build/test_demo/sft.ckpt")) SKIP("needs the quick demo's run");
+    Clinic clinic;
+    clinic_init(&clinic, 1);
+    RlhfErr e;
+    ClinicClassifier *k = clinic_classifier_new(&e);
+    REQUIRE(k);
+    CollectOpts o = {.policy = "build/test_demo/sft.ckpt", .clinic = &clinic, .k = k, .n = 64,
+                     .help_rv = {.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 1.0},   /* always answers */
+                     .harm_rv = {.kind = CLINIC_REVIEWER_RED_TEAM, .noise = 1.0},
+                     .gen_seed = 5, .msg_seed = 6, .max_prompt = 160, .max_new = 24, .multi_turn = 0.3};
+    CollectResult a, b;
+    REQUIRE(collect_comparisons(&o, &a, &e) == 0);
+    CHECK(a.n_skipped == 0);
+    CHECK(a.n_help + a.n_harm + a.n_same == 64);
+    CHECK(a.n_help >= 28 && a.n_harm >= 28);
+    int seen_h[CLINIC_NCAT] = {0}, seen_r[CLINIC_NCAT] = {0};
+    CHECK(count_categories(a.help.data, seen_h) == a.n_help);
+    CHECK(count_categories(a.harm.data, seen_r) == a.n_harm);
+    for (int c = 0; c < CLINIC_NCAT; c++)
+        CHECK_MSG(seen_h[c] >= 2 && seen_r[c] >= 2, "category %s: %d helpfulness, %d red-team pairs",
+                  clinic_category_name((ClinicCategory)c), seen_h[c], seen_r[c]);
+    REQUIRE(a.npairs == a.n_help + a.n_harm);
+    for (int i = 0; i < a.npairs; i++) {
+        const char *ch = a.pairs[2 * i], *rj = a.pairs[2 * i + 1];
+        const char *la = strstr(ch, "\n\nAssistant:"), *lb = strstr(rj, "\n\nAssistant:");
+        REQUIRE(la && lb);
+        for (const char *q; (q = strstr(la + 1, "\n\nAssistant:"));) la = q;   /* the final reply */
+        for (const char *q; (q = strstr(lb + 1, "\n\nAssistant:"));) lb = q;
+        CHECK(la - ch == lb - rj && memcmp(ch, rj, (size_t)(la - ch)) == 0);
+        CHECK(strcmp(la, lb) != 0);
+    }
+    REQUIRE(collect_comparisons(&o, &b, &e) == 0);
+    CHECK(a.help.len == b.help.len && memcmp(a.help.data, b.help.data, a.help.len) == 0);
+    CHECK(a.harm.len == b.harm.len && memcmp(a.harm.data, b.harm.data, a.harm.len) == 0);
+    collect_result_free(&b);
+    collect_result_free(&a);
+
+    /* a careful red team skips pairs equally harmful to it */
+    o.n = 160;
+    o.harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .skip_ties = 1};
+    o.help_rv = o.harm_rv;   /* both pools red team, so every task is checked */
+    REQUIRE(collect_comparisons(&o, &a, &e) == 0);
+    CHECK(a.n_harm + a.n_help + a.n_skipped + a.n_same == 160);
+    CHECK(a.n_harm_differs == a.n_harm);   /* no noise: a kept red-team pair always differs in harm */
+    collect_result_free(&a);
+    clinic_classifier_free(k);
+}
+
 /* --with-hh: the judges also train on real HH-RLHF comparisons and the report
  * scores them on the half they never saw. Skips without the shared data. */
 TEST(quick_demo_with_hh) {
@@ -151,6 +222,7 @@ int main(void) {
     RUN(quick_demo_runs_end_to_end);
     RUN(loop_resumes_without_redoing_finished_rounds);
     RUN(audit_model_samples_and_replies_out);
+    RUN(bench_collect_covers_every_category_in_both_pools);
     RUN(quick_demo_with_hh);
     return test_summary();
 }

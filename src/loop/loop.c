@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "clinic/clinic_messages.h"
+#include "loop/collect.h"
 #include "loop/elo.h"
 #include "loop/policy_gen.h"
 #include "model/model_file.h"
@@ -214,22 +215,6 @@ static void free_strs(char **s, int n) {
     free(s);
 }
 
-static int write_pair(JsonBuf *file, const ClinicMessage *m, const char *chosen, const char *rejected) {
-    char a[CLINIC_CONV_MAX + CLINIC_REPLY_MAX + 64], b[sizeof a];
-    clinic_transcript(m, chosen, a, sizeof a);
-    clinic_transcript(m, rejected, b, sizeof b);
-    JsonBuf line;
-    jb_init(&line);
-    jb_obj_begin(&line);
-    jb_kv_str(&line, "chosen", a);
-    jb_kv_str(&line, "rejected", b);
-    jb_obj_end(&line);
-    jb_rawn(file, line.data, line.len);
-    jb_raw(file, "\n");
-    jb_free(&line);
-    return 0;
-}
-
 static const char *policy_of(const Ctx *c, int r, char *buf, size_t n) {
     if (r <= 0) return c->o->policy;
     round_path(buf, n, c->o, r, "policy.ckpt");
@@ -259,63 +244,29 @@ static int load_judges(const LoopOpts *o, int r, Fence *f, RlhfErr *e) {
 static int step_collect(Ctx *c, int r, LoopRound *x, RlhfErr *e) {
     const LoopOpts *o = c->o;
     char pbuf[1024];
-    PolicyGen g;
-    int N = o->new_prompts, rc = -1;
-    if (policy_gen_open(&g, policy_of(c, r - 1, pbuf, sizeof pbuf), 32, o->ppo.max_prompt, o->ppo.max_new, e)) return -1;
-    g.temperature = 1.0f;
-    g.seed = o->seed * 7777 + (uint64_t)r;
-    ClinicMessage *msgs = rlhf_calloc((size_t)N, sizeof *msgs, e);
-    char **prompts = rlhf_calloc((size_t)N, sizeof *prompts, e);
-    char **ra = rlhf_calloc((size_t)N, sizeof *ra, e), **rb = rlhf_calloc((size_t)N, sizeof *rb, e);
-    JsonBuf fh, fr;
-    jb_init(&fh);
-    jb_init(&fr);
-    Fence prev = {0};
-    int have_prev = 0;
-    if (!msgs || !prompts || !ra || !rb) goto done;
-    Rng rng;
-    rng_seed(&rng, o->seed * 1000003ULL + (uint64_t)r * 7919ULL);
-    for (int i = 0; i < N; i++) {
-        char buf[CLINIC_CONV_MAX];
-        clinic_message_generate(&c->clinic, (ClinicCategory)(i % CLINIC_NCAT), 0.3, &rng, &msgs[i]);
-        clinic_prompt(&msgs[i], buf, sizeof buf);
-        if (!(prompts[i] = strdup(buf))) { rlhf_err(e, "out of memory"); goto done; }
-    }
-    if (policy_gen_replies(&g, (const char *const *)prompts, N, ra, e)) goto done;
-    if (policy_gen_replies(&g, (const char *const *)prompts, N, rb, e)) goto done;
-    ClinicReviewer gold_h = {.kind = CLINIC_REVIEWER_HELPFULNESS}, gold_r = {.kind = CLINIC_REVIEWER_RED_TEAM};
-    int agree[2] = {0, 0}, total[2] = {0, 0};
-    /* the train judge of the previous round scores the new replies: does it still see differences? */
-    if (r > 1 && !load_judges(o, r - 1, &prev, NULL)) have_prev = 1;
-    double msum = 0, mabs = 0;
-    float *scores = have_prev ? rlhf_malloc((size_t)2 * N * sizeof *scores, e) : NULL;
-    char **texts = have_prev ? rlhf_calloc((size_t)2 * N, sizeof *texts, e) : NULL;
-    int nt = 0;
-    for (int i = 0; i < N; i++) {
-        if (!strcmp(ra[i], rb[i])) continue;   /* a tie says nothing */
-        int red = i % 2;
-        const ClinicReviewer *rv = red ? &o->harm_rv : &o->help_rv;
-        int ch = clinic_reviewer_choose(rv, c->k, &msgs[i], ra[i], rb[i], &rng);
-        int gold = clinic_reviewer_choose(red ? &gold_r : &gold_h, c->k, &msgs[i], ra[i], rb[i], &rng);
-        if (ch < 0) { x->n_skipped++; continue; }
-        agree[red] += ch == gold;
-        total[red]++;
-        const char *chosen = ch == 0 ? ra[i] : rb[i], *rejected = ch == 0 ? rb[i] : ra[i];
-        write_pair(red ? &fr : &fh, &msgs[i], chosen, rejected);
-        x->n_new++;
-        if (have_prev && texts && scores) {
-            char t1[CLINIC_CONV_MAX + CLINIC_REPLY_MAX + 64], t2[sizeof t1];
-            clinic_transcript(&msgs[i], chosen, t1, sizeof t1);
-            clinic_transcript(&msgs[i], rejected, t2, sizeof t2);
-            texts[nt++] = strdup(t1);
-            texts[nt++] = strdup(t2);
-        }
-    }
-    x->gold_agree_help = total[0] ? (float)agree[0] / total[0] : NAN;
-    x->gold_agree_harm = total[1] ? (float)agree[1] / total[1] : NAN;
+    CollectOpts co = {.policy = policy_of(c, r - 1, pbuf, sizeof pbuf), .clinic = &c->clinic, .k = c->k,
+                      .n = o->new_prompts, .help_rv = o->help_rv, .harm_rv = o->harm_rv,
+                      .gen_seed = o->seed * 7777 + (uint64_t)r, .msg_seed = o->seed * 1000003ULL + (uint64_t)r * 7919ULL,
+                      .max_prompt = o->ppo.max_prompt, .max_new = o->ppo.max_new, .multi_turn = 0.3};
+    CollectResult cr;
+    if (collect_comparisons(&co, &cr, e)) return -1;
+    x->n_new = cr.n_help + cr.n_harm;
+    x->n_skipped = cr.n_skipped;
+    x->gold_agree_help = cr.agree_help;
+    x->gold_agree_harm = cr.agree_harm;
     x->new_margin_mean = x->new_margin_abs = x->score_p90 = NAN;
-    if (have_prev && texts && scores && nt > 0) {
-        if (reward_score(&prev.train_rm, (const char *const *)texts, nt, scores, NULL, NULL, e)) goto done;
+    int rc = -1, nt = 2 * cr.npairs;
+    Fence prev = {0};
+    float *scores = NULL;
+    /* the train judge of the previous round scores the new replies: does it still see differences? */
+    if (r > 1 && nt > 0 && !load_judges(o, r - 1, &prev, NULL)) {
+        if (!(scores = rlhf_malloc((size_t)nt * sizeof *scores, e)) ||
+            reward_score(&prev.train_rm, (const char *const *)cr.pairs, nt, scores, NULL, NULL, e)) {
+            fence_free(&prev);
+            goto done;
+        }
+        fence_free(&prev);
+        double msum = 0, mabs = 0;
         for (int i = 0; i + 1 < nt; i += 2) {
             double m = scores[i] - scores[i + 1];
             msum += m;
@@ -332,23 +283,15 @@ static int step_collect(Ctx *c, int r, LoopRound *x, RlhfErr *e) {
         }
         x->score_p90 = scores[(int)(0.9 * (nt - 1))];
     }
-    free(scores);
-    free_strs(texts, nt);
     char path[1024];
     round_path(path, sizeof path, o, r, "comparisons-help.jsonl");
-    if (rlhf_write_file_atomic(path, fh.data ? fh.data : "", fh.len, e)) goto done;
+    if (rlhf_write_file_atomic(path, cr.help.data ? cr.help.data : "", cr.help.len, e)) goto done;
     round_path(path, sizeof path, o, r, "comparisons-harm.jsonl");
-    if (rlhf_write_file_atomic(path, fr.data ? fr.data : "", fr.len, e)) goto done;
+    if (rlhf_write_file_atomic(path, cr.harm.data ? cr.harm.data : "", cr.harm.len, e)) goto done;
     rc = 0;
 done:
-    if (have_prev) fence_free(&prev);
-    jb_free(&fh);
-    jb_free(&fr);
-    free(msgs);
-    free_strs(prompts, N);
-    free_strs(ra, N);
-    free_strs(rb, N);
-    policy_gen_close(&g);
+    free(scores);
+    collect_result_free(&cr);
     return rc;
 }
 
