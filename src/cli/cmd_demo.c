@@ -22,6 +22,8 @@ int cmd_demo(int argc, char **argv) {
         {"no-shared", 'b', &no_shared, NULL, "do not read the reference data at all"},
         {"with-hh", 'b', &o.with_hh, NULL, "also train the judges on real HH-RLHF comparisons (from --hh-dir)"},
         {"hh-dir", 's', &o.hh_dir, "DIR", "HH-RLHF folder with helpful-base/ and harmless-base/ (default ../shared/data/hh-rlhf)"},
+        {"bench-tasks", 'i', &o.bench_tasks, "N", "bench round 0: patient messages the SFT policy answers twice for the "
+                                                  "simulated reviewers to compare (default 1600, --quick 160; 0 = none)"},
         {"seed", 'l', &seed, "S", "seed"},
         {"threads", 'i', &threads, "N", "OpenMP/BLAS threads"},
         {0}};

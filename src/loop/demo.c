@@ -12,6 +12,7 @@
 #include "clinic/clinic_export.h"
 #include "data/split.h"
 #include "judge/judge_eval.h"
+#include "loop/collect.h"
 #include "loop/loop.h"
 #include "loop/policy_gen.h"
 #include "ppo/fence.h"
@@ -25,6 +26,7 @@ void demo_defaults(DemoOpts *o) {
     o->out_dir = "demo-run";
     o->rounds = 2;
     o->seed = 1;
+    o->bench_tasks = -1;
 }
 
 typedef struct Stage { int k, n; double start; int quiet; } Stage;
@@ -311,10 +313,10 @@ static void sample_panels(Report *rep, const ClinicAuditSuite *s, const Audited 
 
 int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     memset(sum, 0, sizeof *sum);
-    Stage st = {.n = 11, .start = rlhf_now()};
+    Stage st = {.n = 12, .start = rlhf_now()};
     const int quick = o->quick;
     const int AS = quick ? 2 : 8;   /* audit samples per message */
-    char dir[512], data[600], data_sc[600], p[18][700];
+    char dir[512], data[600], data_sc[600], p[20][700];
     snprintf(dir, sizeof dir, "%s", o->out_dir);
     snprintf(data, sizeof data, "%s/data", dir);
     snprintf(data_sc, sizeof data_sc, "%s/data-shortcut", dir);
@@ -340,6 +342,8 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     int nprompts = 0;
     if (!loop) { rlhf_err(e, "out of memory"); goto done; }
     if (clinic_audit_suite_build(&suite, CLINIC_AUDIT_PER_CAT, e)) goto done;
+    Clinic clinic;
+    clinic_init(&clinic, o->seed);
 
     /* 1. the worked example */
     stage(&st, "the clinic example: patient messages, replies in five styles, simulated reviewers");
@@ -422,11 +426,39 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     const char *sft_ckpt = p[4];
     if (audit_policy(sft_ckpt, "SFT policy", &suite, k, 64, AS, &au_sft, e)) goto done;
 
-    /* 4. judges behind the fence */
+    /* 4. the bench, round 0: comparisons of the SFT policy's own replies */
+    const char *hf[3] = {p[1]}, *rf[3] = {p[2]};
+    int nhf = 1, nrf = 1;
+    if (o->with_hh) { hf[nhf++] = hh_help; rf[nrf++] = hh_harm; }
+    int tasks = o->bench_tasks < 0 ? (quick ? 160 : 1600) : o->bench_tasks;
+    stage(&st, "the bench, round 0: the SFT policy answers patient messages twice, simulated reviewers compare");
+    if (tasks > 0) {
+        CollectOpts co = {.policy = sft_ckpt, .clinic = &clinic, .k = k, .n = tasks,
+                          .help_rv = {.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 0.1, .skip_ties = 1},
+                          .harm_rv = {.kind = CLINIC_REVIEWER_RED_TEAM, .noise = 0.1, .skip_ties = 1},
+                          .gen_seed = o->seed * 4241 + 17, .msg_seed = o->seed * 0xB0E5ULL + 3,
+                          .max_prompt = 160, .max_new = 64, .multi_turn = 0.3};
+        CollectResult cr;
+        if (collect_comparisons(&co, &cr, e)) goto done;
+        int wrc = rlhf_write_file_atomic(PATH(17, "%s/bench0-help.jsonl", data), cr.help.data ? cr.help.data : "",
+                                         cr.help.len, e) ||
+                  rlhf_write_file_atomic(PATH(18, "%s/bench0-harm.jsonl", data), cr.harm.data ? cr.harm.data : "",
+                                         cr.harm.len, e);
+        fprintf(stderr, "  %d tasks: %d helpfulness and %d red-team comparisons kept (%d of them differ in harm), "
+                        "%d skipped as equally good, %d identical reply pairs\n", tasks, cr.n_help, cr.n_harm,
+                cr.n_harm_differs, cr.n_skipped, cr.n_same);
+        sum->bench0_help = cr.n_help;
+        sum->bench0_harm = cr.n_harm;
+        sum->bench0_harm_differs = cr.n_harm_differs;
+        collect_result_free(&cr);
+        if (wrc) goto done;
+        hf[nhf++] = p[17];
+        rf[nrf++] = p[18];
+    }
+
+    /* 5. judges behind the fence */
     stage(&st, "the judges: helpfulness and harmlessness, train and test halves (the robustness fence)");
-    const char *hf[2] = {p[1], hh_help}, *rf[2] = {p[2], hh_harm};
-    FenceOpts fo = {.base = p[3], .help_files = hf, .nhelp = o->with_hh ? 2 : 1, .harm_files = rf,
-                    .nharm = o->with_hh ? 2 : 1,
+    FenceOpts fo = {.base = p[3], .help_files = hf, .nhelp = nhf, .harm_files = rf, .nharm = nrf,
                     .max_len = 128, .out_dir = PATH(5, "%s/judges", dir)};
     judge_train_defaults(&fo.jt);
     fo.jt.epochs = quick ? 1 : 2;
@@ -447,7 +479,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
                         "harmless-base\n", 100 * jt_hh.r[0][0].acc.acc, 100 * jt_hh.r[1][1].acc.acc);
     }
 
-    /* 5. best-of-N */
+    /* 6. best-of-N */
     int N = quick ? 4 : 8;
     char bon_name[64];
     snprintf(bon_name, sizeof bon_name, "best-of-%d on the train judge", N);
@@ -455,7 +487,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     if (audit_best_of_n(sft_ckpt, &fence.train_rm, N, quick ? 1 : 4, &suite, k, 64, &au_bon, e)) goto done;
     double bon_kl = log((double)N) - (double)(N - 1) / N;
 
-    /* 6. PPO with the fence, at the KL best-of-N spends */
+    /* 7. PPO with the fence, at the KL best-of-N spends */
     stage(&st, "PPO against the train judge, watched by the test judge, within best-of-N's KL budget");
     if (ppo_load_prompts(PATH(6, "%s/prompts.jsonl", data), &prompts, &nprompts, e)) goto done;
     PpoRunOpts po;
@@ -488,7 +520,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     if (ppo_run(&po, &ppo_res, e)) goto done;
     if (audit_policy(po.out, "PPO (fence, KL budget)", &suite, k, 64, AS, &au_ppo, e)) goto done;
 
-    /* 7. the steering loop */
+    /* 8. the steering loop */
     stage(&st, "the steering loop: deploy, collect comparisons, retrain the judges, optimise");
     LoopOpts lp;
     loop_defaults(&lp);
@@ -496,9 +528,8 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     lp.rounds = quick ? 1 : o->rounds;
     lp.base = p[3];
     lp.policy = po.out;
-    lp.help_files[lp.nhelp++] = p[1];
-    lp.harm_files[lp.nharm++] = p[2];
-    if (o->with_hh) { lp.help_files[lp.nhelp++] = hh_help; lp.harm_files[lp.nharm++] = hh_harm; }
+    for (int i = 0; i < nhf; i++) lp.help_files[lp.nhelp++] = hf[i];
+    for (int i = 0; i < nrf; i++) lp.harm_files[lp.nharm++] = rf[i];
     lp.new_prompts = quick ? 48 : 240;
     lp.ppo = po.ppo;
     lp.ppo.steps = quick ? 2 : 20;
@@ -515,7 +546,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     const char *final_ckpt = loop->policy[loop->nrounds - 1];
     if (audit_policy(final_ckpt, "final policy (after the loop)", &suite, k, 64, AS, &au_final, e)) goto done;
 
-    /* 8. dials */
+    /* 9. dials */
     stage(&st, "the dials: the same PPO run weighting harmlessness, helpfulness, or both");
     const char *dial_names[3] = {"harmless-heavy (0.25, 1)", "helpful-heavy (1, 0.25)", "balanced (1, 1)"};
     Dials dial_vals[3] = {{.w_help = 0.25f, .w_harm = 1.0f}, {.w_help = 1.0f, .w_harm = 0.25f}, {.w_help = 1.0f, .w_harm = 1.0f}};
@@ -534,7 +565,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
         if (audit_policy(dp.out, dial_names[d], &suite, k, 64, AS, &au_dial[d], e)) goto done;
     }
 
-    /* 9. reviewer shortcuts */
+    /* 10. reviewer shortcuts */
     stage(&st, "reviewer shortcuts: judges learned from reviewers who prefer short, confident replies");
     {
         const char *sh[1] = {PATH(14, "%s/comparisons-helpful.jsonl", data_sc)};
@@ -555,7 +586,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
         if (audit_policy(sp.out, "PPO on shortcut reviewers' judges", &suite, k, 64, AS, &au_sc, e)) goto done;
     }
 
-    /* 10. the report */
+    /* 11. the report */
     stage(&st, "the report");
     rep = report_new("rlhf.c demo: a clinic scheduling assistant, steered by human feedback", e);
     if (!rep) goto done;

@@ -18,6 +18,7 @@ typedef struct DemoOpts {
     const char *shared_dir;  /* ../shared/data, for the alignment tax (optional) */
     int layers, width;       /* model size (0 = default) */
     int rounds;              /* steering-loop rounds */
+    int bench_tasks;         /* bench round 0 on the SFT policy: tasks (-1 = the size's default, 0 = none) */
     uint64_t seed;
 } DemoOpts;
 
@@ -27,6 +28,7 @@ typedef struct DemoSummary {
     double bon_success, bon_harmful, bon_over, bon_missed;
     double final_success, final_harmful, final_over, final_missed;
     double ppo_success, ppo_harmful, ppo_over, ppo_missed;   /* the first PPO run, before the loop */
+    int bench0_help, bench0_harm, bench0_harm_differs;   /* comparisons of SFT replies kept */
     double seconds;
     char report[1024];
 } DemoSummary;
