@@ -115,6 +115,23 @@ static int true_fn(void *ctx, const char *const *texts, int n, float *out, RlhfE
 
 /* The fence's toy task: start.ckpt, proxy train judge, true test judge; `steps`
  * PPO steps into `out` (resuming from out.last when resume is set). */
+static int g_keep_smooth = 3;   /* ppo_run's default */
+
+/* The step ppo_run should keep: the best mean test score over the step and the
+ * k − 1 before it (first maximum wins), among steps inside the budget. */
+static long smoothed_best_step(const PpoRunResult *r, int k, float budget) {
+    long best = 0;
+    float best_s = -INFINITY;
+    for (int i = 0; i < r->hist.n; i++) {
+        int lo = i - k + 1 < 0 ? 0 : i - k + 1;
+        float s = 0;
+        for (int j = lo; j <= i; j++) s += r->hist.test_reward[j];
+        s /= (float)(i - lo + 1);
+        if (s > best_s && !(budget > 0 && r->hist.st[i].sqrt_kl >= budget)) { best_s = s; best = i + 1; }
+    }
+    return best;
+}
+
 static void fence_run_to(float kl_coef, float budget, long steps, const char *out, int resume, PpoRunResult *res) {
     mkdir("build", 0755);
     mkdir("build/test_ppo", 0755);
@@ -147,6 +164,7 @@ static void fence_run_to(float kl_coef, float budget, long steps, const char *ou
     o.ppo.steps = steps;
     o.kl_budget = budget;
     o.overopt_gap = 0.3f;
+    o.keep_smooth = g_keep_smooth;
     o.quiet = 1;
     o.metrics = metrics;
     int rc = ppo_run(&o, res, &e);
@@ -182,6 +200,8 @@ TEST(fence_catches_overoptimisation_with_a_tiny_kl_coefficient) {
     CHECK(test_last < test_max - 0.2f);                  /* the held-out judge falls back */
     CHECK(r.overopt == 1 && r.overopt_step > 1);          /* the fence raises the flag */
     CHECK(r.best_step < n);                               /* kept: best test score, not the last step */
+    CHECK_MSG(r.best_step == smoothed_best_step(&r, 3, 0), "kept step %ld, best 3-step mean at %ld", r.best_step,
+              smoothed_best_step(&r, 3, 0));
     CHECK(r.fit_train_a > 0);                             /* train reward rises with sqrt(KL) */
     /* the kept checkpoint is the policy that sampled the best step's rollouts,
      * i.e. the policy after best_step − 1 updates (not one update later) */
@@ -210,11 +230,33 @@ TEST(resumed_fence_run_keeps_the_same_checkpoint) {
     CHECK(a.best_step == b2.best_step);
     CHECK(a.best_score == b2.best_score);
     CHECK(a.train0 == b2.train0 && a.test0 == b2.test0);
+    /* the smoothing window crossed the resume: its scores came back with the checkpoint */
+    CHECK(a.nrecent == b2.nrecent && !memcmp(a.recent, b2.recent, sizeof a.recent[0] * (size_t)a.nrecent));
     CHECK(same_params("build/test_ppo/whole.ckpt", "build/test_ppo/part.ckpt"));
     CHECK(same_params("build/test_ppo/whole.ckpt.last", "build/test_ppo/part.ckpt.last"));
     ppo_run_result_free(&a);
     ppo_run_result_free(&b1);
     ppo_run_result_free(&b2);
+}
+
+/* --keep-smooth 1 keeps the raw best test score; the default 3 the best mean of
+ * three consecutive steps. On this planted task the two differ, and each run
+ * keeps exactly the step its rule names. */
+TEST(keep_smooth_picks_the_step_its_rule_names) {
+    PpoRunResult raw, sm;
+    g_keep_smooth = 1;
+    fence_run_to(1e-4f, 0.0f, 40, "build/test_ppo/raw.ckpt", 0, &raw);
+    g_keep_smooth = 3;
+    fence_run_to(1e-4f, 0.0f, 40, "build/test_ppo/smooth.ckpt", 0, &sm);
+    long want_raw = smoothed_best_step(&raw, 1, 0), want_sm = smoothed_best_step(&sm, 3, 0);
+    fprintf(stderr, "  raw best step %ld (kept %ld), 3-step best %ld (kept %ld)\n", want_raw, raw.best_step, want_sm,
+            sm.best_step);
+    CHECK(raw.best_step == want_raw);
+    CHECK(sm.best_step == want_sm);
+    /* the same rollouts (same seeds): only the choice differs */
+    CHECK(raw.hist.n == sm.hist.n && raw.hist.test_reward[raw.hist.n - 1] == sm.hist.test_reward[sm.hist.n - 1]);
+    ppo_run_result_free(&raw);
+    ppo_run_result_free(&sm);
 }
 
 TEST(kl_budget_stops_the_run) {
@@ -227,12 +269,14 @@ TEST(kl_budget_stops_the_run) {
     /* the kept policy is inside the budget */
     REQUIRE(r.best_step >= 1 && r.best_step <= r.hist.n);
     CHECK(r.hist.st[r.best_step - 1].sqrt_kl < 0.5f);
+    CHECK(r.best_step == smoothed_best_step(&r, 3, 0.5f));
     ppo_run_result_free(&r);
 }
 
 int main(void) {
     RUN(converges_to_the_known_optimum);
     RUN(large_kl_coefficient_holds_policy_near_reference);
+    RUN(keep_smooth_picks_the_step_its_rule_names);
     RUN(fence_catches_overoptimisation_with_a_tiny_kl_coefficient);
     RUN(kl_budget_stops_the_run);
     RUN(resumed_fence_run_keeps_the_same_checkpoint);

@@ -59,6 +59,8 @@ int cmd_ppo(int argc, char **argv) {
         {"reward-clip", 'f', &o.ppo.reward_clip, "X", "clip rewards to ±X (0 = off)"},
         {"length-penalty", 'f', &o.ppo.length_penalty, "X", "added to the reward of replies cut at --max-new"},
         {"overopt-gap", 'f', &o.overopt_gap, "X", "flag over-optimisation when train gain − test gain > X"},
+        {"keep-smooth", 'i', &o.keep_smooth, "K", "keep the step whose test score, averaged with the K-1 steps before "
+                                                  "it, is best (1 = the raw best; one batch's mean is noisy)"},
         {"ckpt-every", 'i', &o.ckpt_every, "N", "steps between resumable checkpoints"},
         {"resume", 'b', &o.resume, NULL, "continue from <out>.last"},
         {"tax", 's', &tax, "FILES", "general-text files for the alignment tax (comma-separated)"},

@@ -18,6 +18,7 @@ void ppo_run_defaults(PpoRunOpts *o) {
     memset(o, 0, sizeof *o);
     ppo_config_default(&o->ppo);
     o->overopt_gap = 0.5f;
+    o->keep_smooth = 3;
     o->ckpt_every = 5;
 }
 
@@ -157,6 +158,10 @@ static char *run_state_json(Ppo *p, const PpoRunResult *res) {
     jb_key(&b, "run_best_score"); jb_printf(&b, "%.9g", isfinite(res->best_score) ? res->best_score : -1e30);
     jb_key(&b, "run_train0"); jb_printf(&b, "%.9g", res->train0);
     jb_key(&b, "run_test0"); jb_printf(&b, "%.9g", isfinite(res->test0) ? res->test0 : 0.0);
+    jb_key(&b, "run_recent");
+    jb_arr_begin(&b);
+    for (int i = 0; i < res->nrecent; i++) jb_printf(&b, i ? ",%.9g" : "%.9g", res->recent[i]);
+    jb_arr_end(&b);
     jb_printf(&b, "}");
     free(js);
     return b.data;
@@ -176,6 +181,10 @@ static void run_state_restore(const char *json, PpoRunResult *res) {
         res->train0 = (float)train0;
         res->test0 = (float)test0;
         res->resumed_marks = 1;
+        JsonValue *rec = json_get(r, "run_recent");
+        if (rec && rec->type == JSON_ARRAY)
+            for (size_t i = 0; i < rec->len && i < PPO_MAX_KEEP_SMOOTH; i++)
+                if (rec->items[i]->type == JSON_NUMBER) res->recent[res->nrecent++] = (float)rec->items[i]->number;
     }
     json_doc_free(d);
 }
@@ -303,6 +312,16 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         if (hist_push(&res->hist, &st, test, e)) { free(perm); goto done; }
         if (res->hist.n == 1 && !res->resumed_marks) { res->train0 = st.reward; res->test0 = test; }
         ppo_log_stats(&log, &st);
+        /* the keeping score: this step's test score averaged with the steps just before */
+        int K = RLHF_MAX(1, RLHF_MIN(o->keep_smooth, PPO_MAX_KEEP_SMOOTH));
+        while (res->nrecent >= K) {
+            memmove(res->recent, res->recent + 1, (size_t)(res->nrecent - 1) * sizeof *res->recent);
+            res->nrecent--;
+        }
+        res->recent[res->nrecent++] = have_test ? test : st.reward;
+        float score = 0;
+        for (int k = 0; k < res->nrecent; k++) score += res->recent[k];
+        score /= (float)res->nrecent;
         /* the fence: both judges against the risk budget */
         float gap = have_test ? (st.reward - res->train0) - (test - res->test0) : NAN;
         JsonBuf *j = metrics_begin(&log, "fence");
@@ -311,6 +330,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         jb_kv_num(j, "train_reward", st.reward);
         jb_kv_num(j, "test_reward", test);
         jb_kv_num(j, "gap", gap);
+        jb_kv_num(j, "keep_score", score);
         metrics_end(&log);
         if (have_test && !res->overopt && res->hist.n >= 3) {
             /* smoothed over three steps so one noisy batch does not raise the flag */
@@ -319,7 +339,6 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
                 g += (res->hist.st[k].reward - res->train0) - (res->hist.test_reward[k] - res->test0);
             if (g / 3 > o->overopt_gap) { res->overopt = 1; res->overopt_step = st.step; }
         }
-        float score = have_test ? test : st.reward;
         int stop_budget = o->kl_budget > 0 && st.sqrt_kl >= o->kl_budget;
         /* a policy past the budget is never kept */
         if (score > res->best_score && !stop_budget) {

@@ -15,6 +15,7 @@
 #include "report/report.h"
 
 #define PPO_MAX_TAX_SETS 4
+#define PPO_MAX_KEEP_SMOOTH 8
 
 typedef struct PpoRunOpts {
     const char *policy;          /* SFT checkpoint: the start and the reference */
@@ -30,6 +31,10 @@ typedef struct PpoRunOpts {
     PpoConfig ppo;
     float kl_budget;             /* stop when sqrt(KL) reaches it; 0 = no budget */
     float overopt_gap;           /* flag when (train gain − test gain) exceeds it */
+    int keep_smooth;             /* a step's keeping score: the mean test score of it and the K − 1 steps
+                                  * before it (default 3; 1 = its own score). One batch's mean has a
+                                  * standard error (≈0.1 z on 64 replies) larger than a step's gain, so
+                                  * the raw maximum mostly picks the luckiest batch, often an early one */
     int ckpt_every;              /* steps between <out>.last checkpoints */
     int resume;                  /* continue from <out>.last */
     const char *metrics;         /* JSONL (default <out>.metrics.jsonl) */
@@ -54,7 +59,9 @@ typedef struct PpoRunResult {
     long steps;
     long best_step;              /* kept: the policy that sampled this step's rollouts (1 = the
                                   * starting policy); never a step at or past --kl-budget */
-    float best_score;
+    float best_score;            /* its keeping score (smoothed, see keep_smooth) */
+    float recent[PPO_MAX_KEEP_SMOOTH];   /* the last scores in the smoothing window (kept on resume) */
+    int nrecent;
     int resumed_marks;           /* best and fence baselines came from the resumed checkpoint */
     float train0, test0;         /* mean rewards of the first rollout batch */
     float fit_train_a, fit_train_b, fit_train_r2;  /* reward ≈ a·sqrt(KL) + b */
