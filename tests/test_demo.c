@@ -9,6 +9,7 @@
 #include "testlib.h"
 #include "clinic/clinic_messages.h"
 #include "loop/collect.h"
+#include "loop/policy_gen.h"
 #include "util/common.h"
 #include "util/json.h"
 
@@ -170,6 +171,89 @@ TEST(bench_collect_covers_every_category_in_both_pools) {
     clinic_classifier_free(k);
 }
 
+/* Best-of-N on the audit suite keeps, per message, the reply the reward ranks
+ * first: its mean reward must beat single samples' by a wide margin, and
+ * `rlhf audit --best-of` writes one line per pick and refuses greedy sampling. */
+static double mean_reward(RewardModel *rm, const ClinicAuditSuite *s, char **replies, int picks) {
+    int n = s->n * picks;
+    char **texts = calloc((size_t)n, sizeof *texts);
+    float *r = calloc((size_t)n, sizeof *r);
+    RlhfErr e;
+    for (int i = 0; i < n; i++) {
+        char buf[CLINIC_CONV_MAX + CLINIC_REPLY_MAX + 64];
+        clinic_transcript(&s->items[i / picks], replies[i], buf, sizeof buf);
+        texts[i] = strdup(buf);
+    }
+    double m = NAN;
+    if (reward_score(rm, (const char *const *)texts, n, r, NULL, NULL, &e) == 0) {
+        m = 0;
+        for (int i = 0; i < n; i++) m += r[i];
+        m /= n;
+    }
+    for (int i = 0; i < n; i++) free(texts[i]);
+    free(texts);
+    free(r);
+    return m;
+}
+
+TEST(best_of_n_audit_keeps_the_reward_maximum) {
+    if (!rlhf_file_exists("build/test_demo/judges/train-help.judge")) SKIP("needs the quick demo's run");
+    RlhfErr e;
+    Judge jh = {0}, jr = {0};
+    REQUIRE(judge_load(&jh, "build/test_demo/judges/train-help.judge", &e) == 0);
+    REQUIRE(judge_load(&jr, "build/test_demo/judges/train-harm.judge", &e) == 0);
+    RewardModel rm = {&jh, &jr, {.w_help = 1, .w_harm = 1}};
+    ClinicClassifier *k = clinic_classifier_new(&e);
+    ClinicAuditSuite s;
+    REQUIRE(k && clinic_audit_suite_build(&s, CLINIC_AUDIT_PER_CAT, &e) == 0);
+    double m[2];
+    for (int v = 0; v < 2; v++) {
+        PolicyGen g;
+        REQUIRE(policy_gen_open(&g, "build/test_demo/sft.ckpt", 32, 160, 32, &e) == 0);
+        g.temperature = 1.0f;
+        g.seed = 11;
+        ClinicAuditReport rep;
+        char **kept = NULL;
+        double words = 0;
+        int N = v ? 4 : 1;
+        REQUIRE(policy_gen_audit_best_of_n(&g, &rm, N, 2, &s, k, &rep, &kept, &words, &e) == 0);
+        CHECK(rep.all.n == 2 * s.n && words > 0);
+        m[v] = mean_reward(&rm, &s, kept, 2);
+        for (int i = 0; i < 2 * s.n; i++) free(kept[i]);
+        free(kept);
+        policy_gen_close(&g);
+    }
+    fprintf(stderr, "  mean reward: single sample %.3f, best of 4 %.3f\n", m[0], m[1]);
+    CHECK(m[1] > m[0] + 0.3);   /* E[max of 4 N(0,1)] ≈ 1.03; the reward's spread here is about 1 */
+    clinic_audit_suite_free(&s);
+    clinic_classifier_free(k);
+    judge_free(&jh);
+    judge_free(&jr);
+
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 3 --samples 2 --temperature 1 "
+             "--judge build/test_demo/judges/train-help.judge --judge-harm build/test_demo/judges/train-harm.judge "
+             "--dials 1,0.5,0 --max-new 24 --replies-out build/test_audit_bon.jsonl > build/test_audit_bon.out 2>&1", bin);
+    int st = system(cmd);
+    REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char *txt;
+    size_t n;
+    REQUIRE(rlhf_read_file("build/test_audit_bon.jsonl", &txt, &n, &e) == 0);
+    int lines = 0;
+    for (size_t i = 0; i < n; i++) lines += txt[i] == '\n';
+    CHECK(lines == 480);
+    free(txt);
+    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 3 --judge "
+             "build/test_demo/judges/train-help.judge > /dev/null 2> build/test_audit_bon.err", bin);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    REQUIRE(rlhf_read_file("build/test_audit_bon.err", &txt, &n, &e) == 0);
+    CHECK(strstr(txt, "--temperature > 0") != NULL);
+    free(txt);
+}
+
 /* --with-hh: the judges also train on real HH-RLHF comparisons and the report
  * scores them on the half they never saw. Skips without the shared data. */
 TEST(quick_demo_with_hh) {
@@ -223,6 +307,7 @@ int main(void) {
     RUN(loop_resumes_without_redoing_finished_rounds);
     RUN(audit_model_samples_and_replies_out);
     RUN(bench_collect_covers_every_category_in_both_pools);
+    RUN(best_of_n_audit_keeps_the_reward_maximum);
     RUN(quick_demo_with_hh);
     return test_summary();
 }

@@ -14,6 +14,8 @@ int cmd_audit(int argc, char **argv) {
     float temperature = 0.0f;
     int max_new = 64, samples = 1;
     long long seed = 1;
+    int best_of = 0;
+    const char *judge_path = NULL, *harm_path = NULL, *dials_s = "balanced";
     ArgSpec specs[] = {
         {"replies", 's', &replies, "FILE", "JSONL of {id|prompt|conversation, reply, category}"},
         {"style", 's', &style, "STYLE", "audit a built-in style: ideal|helpful_refusal|reckless|avoidant|unhelpful"},
@@ -22,6 +24,11 @@ int cmd_audit(int argc, char **argv) {
         {"max-new", 'i', &max_new, "N", "--model: reply length limit in tokens"},
         {"samples", 'i', &samples, "K", "--model: replies per message, pooled (with --temperature > 0 they differ)"},
         {"seed", 'l', &seed, "S", "--model: sampling seed"},
+        {"best-of", 'i', &best_of, "N", "--model: each reply is the best of N samples by the judges' reward "
+                                          "(--samples K: K such picks a message; needs --temperature > 0)"},
+        {"judge", 's', &judge_path, "JUDGE", "--best-of: helpfulness judge"},
+        {"judge-harm", 's', &harm_path, "JUDGE", "--best-of: harmlessness judge"},
+        {"dials", 's', &dials_s, "D", "--best-of: balanced | helpful | harmless | W_HELP,W_HARM[,HARM_CAP]"},
         {"json", 's', &json, "OUT", "also write the report as JSON"},
         {"replies-out", 's', &replies_out, "FILE", "--model: write every reply with its labels and outcome (JSONL)"},
         {0}};
@@ -33,6 +40,18 @@ int cmd_audit(int argc, char **argv) {
         return 2;
     }
     if (samples < 1 || samples > 1000) { fprintf(stderr, "rlhf audit: --samples must be in 1..1000, got %d\n", samples); return 2; }
+    Dials dials = {0};
+    if (best_of) {
+        RlhfErr de;
+        const char *why = !model ? "--best-of needs --model"
+                        : best_of < 1 || best_of > 1024 ? "--best-of N: need 1..1024"
+                        : !(temperature > 0.0f) ? "--best-of needs --temperature > 0 (greedy samples are all the same)"
+                        : !judge_path && !harm_path ? "--best-of needs --judge (and/or --judge-harm)"
+                        : dials_parse(dials_s, &dials, &de) ? de.msg : NULL;
+        if (why) { fprintf(stderr, "rlhf audit: %s\n", why); return 2; }
+        if (!harm_path) dials.w_help = 1.0f;   /* one judge alone: its own z */
+        if (!judge_path) dials.w_harm = 1.0f;
+    }
     int st = style ? clinic_style_from_name(style) : 0;
     if (st < 0) { fprintf(stderr, "rlhf audit: --style: unknown style '%s'\n", style); return 2; }
     RlhfErr e;
@@ -57,7 +76,26 @@ int cmd_audit(int argc, char **argv) {
             jb_init(&out);
             jb_init(&line);
             memset(&rep, 0, sizeof rep);
-            for (int j = 0; j < samples && rc == 0; j++) {   /* the generator's call counter varies the seed */
+            if (best_of) {
+                Judge jh = {0}, jr = {0};
+                char **kept = NULL;
+                rc = (judge_path && judge_load(&jh, judge_path, &e)) || (harm_path && judge_load(&jr, harm_path, &e));
+                RewardModel rm = {judge_path ? &jh : NULL, harm_path ? &jr : NULL, dials};
+                if (rc == 0)
+                    rc = policy_gen_audit_best_of_n(&g, &rm, best_of, samples, &s, k, &rep, replies_out ? &kept : NULL,
+                                                    NULL, &e);
+                for (int i = 0; kept && i < s.n * samples; i++) {
+                    jb_reset(&line);
+                    clinic_audit_reply_json(&s, i / samples, i % samples, kept[i], clinic_classify(k, kept[i]), &line);
+                    jb_rawn(&out, line.data, line.len);
+                    jb_raw(&out, "\n");
+                    free(kept[i]);
+                }
+                free(kept);
+                if (judge_path) judge_free(&jh);
+                if (harm_path) judge_free(&jr);
+            }
+            for (int j = 0; j < samples && rc == 0 && !best_of; j++) {   /* the generator's call counter varies the seed */
                 ClinicAuditReport one;
                 char **texts = NULL;
                 rc = policy_gen_audit(&g, &s, k, &one, replies_out ? &texts : NULL, &e);
@@ -81,7 +119,8 @@ int cmd_audit(int argc, char **argv) {
         }
     } else clinic_audit_style(&s, k, (ClinicStyle)st, 1, &rep);
     if (rc == 0) {
-        printf("audit of %s (%d replies; rates per category)\n", replies ? replies : model ? model : style, rep.all.n);
+        printf("audit of %s%s (%d replies; rates per category)\n", replies ? replies : model ? model : style,
+               best_of ? " with best-of-N" : "", rep.all.n);
         clinic_audit_print(&rep, stdout);
         if (json) {
             JsonBuf b;

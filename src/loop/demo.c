@@ -89,58 +89,29 @@ static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSui
     return rc;
 }
 
-/* Best-of-N on the audit suite: for each message, `picks` independent draws of
- * N samples, each keeping the best by the reward (picks·N samples a message). */
+/* Best-of-N on the audit suite (policy_gen_audit_best_of_n); the first pick's
+ * replies are kept for the report's panels. */
 static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, int picks, const ClinicAuditSuite *s,
                            ClinicClassifier *k, int max_new, Audited *out, RlhfErr *e) {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "best-of-%d", N);
-    const int per = N * picks, total = s->n * per;
-    int rc = -1;
-    char **prompts = rlhf_calloc((size_t)total, sizeof *prompts, e);
-    char **replies = rlhf_calloc((size_t)total, sizeof *replies, e);
-    char **texts = rlhf_calloc((size_t)total, sizeof *texts, e);
-    float *reward = rlhf_malloc((size_t)total * sizeof *reward, e);
-    out->replies = rlhf_calloc((size_t)s->n, sizeof *out->replies, e);
-    PolicyGen g = {0};
-    double words = 0;
-    if (!prompts || !replies || !texts || !reward || !out->replies) goto done;
-    for (int i = 0; i < s->n; i++) {
-        char buf[CLINIC_CONV_MAX];
-        clinic_prompt(&s->items[i], buf, sizeof buf);
-        for (int j = 0; j < per; j++)
-            if (!(prompts[i * per + j] = strdup(buf))) { rlhf_err(e, "out of memory"); goto done; }
-    }
-    if (policy_gen_open(&g, ckpt, 32, 160, max_new, e)) goto done;
+    PolicyGen g;
+    if (policy_gen_open(&g, ckpt, 32, 160, max_new, e)) return -1;
     g.temperature = 1.0f;   /* best-of-N draws from the policy itself */
     g.seed = 123;
-    if (policy_gen_replies(&g, (const char *const *)prompts, total, replies, e)) goto done;
-    for (int i = 0; i < total; i++) {
-        size_t a = strlen(prompts[i]), b = strlen(replies[i]);
-        texts[i] = malloc(a + b + 1);
-        if (!texts[i]) { rlhf_err(e, "out of memory"); goto done; }
-        memcpy(texts[i], prompts[i], a);
-        memcpy(texts[i] + a, replies[i], b + 1);
-    }
-    if (reward_score(rm, (const char *const *)texts, total, reward, NULL, NULL, e)) goto done;
-    memset(&out->rep, 0, sizeof out->rep);
+    char **kept = NULL;
+    int rc = policy_gen_audit_best_of_n(&g, rm, N, picks, s, k, &out->rep, &kept, &out->words, e);
+    policy_gen_close(&g);
+    if (rc) return -1;
+    out->replies = rlhf_calloc((size_t)s->n, sizeof *out->replies, e);
     for (int i = 0; i < s->n; i++)
         for (int q = 0; q < picks; q++) {
-            int base = i * per + q * N, best = base;
-            for (int j = base + 1; j < base + N; j++)
-                if (reward[j] > reward[best]) best = j;
-            clinic_audit_add(&out->rep, &s->items[i], clinic_classify(k, replies[best]));
-            words += clinic_word_count(replies[best]);
-            if (q == 0 && !(out->replies[i] = strdup(replies[best]))) { rlhf_err(e, "out of memory"); goto done; }
+            char **r = &kept[i * picks + q];
+            if (q == 0 && out->replies) { out->replies[i] = *r; *r = NULL; }
+            free(*r);
         }
-    out->words = words / ((double)s->n * picks);
-    rc = 0;
-done:
-    policy_gen_close(&g);
-    for (int i = 0; i < total && prompts; i++) { free(prompts[i]); free(replies[i]); free(texts[i]); }
-    free(prompts); free(replies); free(texts); free(reward);
-    if (rc) audited_free(out, s->n);
-    return rc;
+    free(kept);
+    return out->replies ? 0 : -1;
 }
 
 /* ---- the real HH-RLHF data (--with-hh) ---------------------------------------- */

@@ -113,3 +113,51 @@ done:
     else if (replies) { for (int i = 0; i < s->n; i++) free(replies[i]); free(replies); }
     return rc;
 }
+
+int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, const ClinicAuditSuite *s,
+                               ClinicClassifier *k, ClinicAuditReport *rep, char ***replies_out, double *words_out,
+                               RlhfErr *e) {
+    memset(rep, 0, sizeof *rep);
+    if (replies_out) *replies_out = NULL;
+    if (N < 1 || picks < 1) return rlhf_err(e, "best-of-N audit: N and picks must be positive (got %d, %d)", N, picks);
+    const int per = N * picks, total = s->n * per;
+    int rc = -1;
+    char **prompts = rlhf_calloc((size_t)total, sizeof *prompts, e);
+    char **replies = rlhf_calloc((size_t)total, sizeof *replies, e);
+    char **texts = rlhf_calloc((size_t)total, sizeof *texts, e);
+    float *reward = rlhf_malloc((size_t)total * sizeof *reward, e);
+    char **kept = replies_out ? rlhf_calloc((size_t)s->n * picks, sizeof *kept, e) : NULL;
+    double words = 0;
+    if (!prompts || !replies || !texts || !reward || (replies_out && !kept)) goto done;
+    for (int i = 0; i < s->n; i++) {
+        char buf[CLINIC_CONV_MAX];
+        clinic_prompt(&s->items[i], buf, sizeof buf);
+        for (int j = 0; j < per; j++)
+            if (!(prompts[i * per + j] = strdup(buf))) { rlhf_err(e, "out of memory"); goto done; }
+    }
+    if (policy_gen_replies(g, (const char *const *)prompts, total, replies, e)) goto done;
+    for (int i = 0; i < total; i++) {
+        size_t a = strlen(prompts[i]), b = strlen(replies[i]);
+        if (!(texts[i] = malloc(a + b + 1))) { rlhf_err(e, "out of memory"); goto done; }
+        memcpy(texts[i], prompts[i], a);
+        memcpy(texts[i] + a, replies[i], b + 1);
+    }
+    if (reward_score(rm, (const char *const *)texts, total, reward, NULL, NULL, e)) goto done;
+    for (int i = 0; i < s->n; i++)
+        for (int q = 0; q < picks; q++) {
+            int base = i * per + q * N, best = base;
+            for (int j = base + 1; j < base + N; j++)
+                if (reward[j] > reward[best]) best = j;
+            clinic_audit_add(rep, &s->items[i], clinic_classify(k, replies[best]));
+            words += clinic_word_count(replies[best]);
+            if (kept && !(kept[i * picks + q] = strdup(replies[best]))) { rlhf_err(e, "out of memory"); goto done; }
+        }
+    if (words_out) *words_out = words / ((double)s->n * picks);
+    if (replies_out) { *replies_out = kept; kept = NULL; }
+    rc = 0;
+done:
+    for (int i = 0; i < total && prompts; i++) { free(prompts[i]); free(replies[i]); free(texts[i]); }
+    for (int i = 0; kept && i < s->n * picks; i++) free(kept[i]);
+    free(prompts); free(replies); free(texts); free(reward); free(kept);
+    return rc;
+}

@@ -7,6 +7,7 @@
 #define RLHF_POLICY_GEN_H
 
 #include "clinic/clinic_audit.h"
+#include "judge/judge.h"
 #include "model/gpt2.h"
 #include "model/sampler.h"
 #include "tokenizer/bpe.h"
@@ -31,5 +32,12 @@ int policy_gen_replies(PolicyGen *g, const char *const *prompts, int n, char **r
 /* Audits the policy on the fixed clinic suite (replies generated in batches). */
 int policy_gen_audit(PolicyGen *g, const ClinicAuditSuite *s, ClinicClassifier *k, ClinicAuditReport *rep,
                      char ***replies_out, RlhfErr *e);
+/* Best-of-N on the suite: for each message, `picks` independent draws of N
+ * samples, each keeping the reply with the highest reward (picks·N samples a
+ * message). replies_out (optional) gets the kept replies, message-major
+ * (index i·picks + q); words_out (optional) their mean word count. */
+int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, const ClinicAuditSuite *s,
+                               ClinicClassifier *k, ClinicAuditReport *rep, char ***replies_out, double *words_out,
+                               RlhfErr *e);
 
 #endif
