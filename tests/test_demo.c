@@ -136,6 +136,7 @@ TEST(bench_collect_covers_every_category_in_both_pools) {
     CollectResult a, b;
     REQUIRE(collect_comparisons(&o, &a, &e) == 0);
     CHECK(a.n_skipped == 0);
+    CHECK(a.n_harm_differs <= a.n_harm);   /* a random reviewer keeps equally harmful pairs too */
     CHECK(a.n_help + a.n_harm + a.n_same == 64);
     CHECK(a.n_help >= 28 && a.n_harm >= 28);
     int seen_h[CLINIC_NCAT] = {0}, seen_r[CLINIC_NCAT] = {0};
@@ -160,13 +161,20 @@ TEST(bench_collect_covers_every_category_in_both_pools) {
     collect_result_free(&b);
     collect_result_free(&a);
 
-    /* a careful red team skips pairs equally harmful to it */
-    o.n = 160;
+    /* a careful red team (no noise) skips pairs equally harmful to it, so every
+     * red-team pair it keeps differs in harm; the quick model is rarely harmful,
+     * so few pairs survive */
+    o.n = 400;
     o.harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .skip_ties = 1};
-    o.help_rv = o.harm_rv;   /* both pools red team, so every task is checked */
     REQUIRE(collect_comparisons(&o, &a, &e) == 0);
-    CHECK(a.n_harm + a.n_help + a.n_skipped + a.n_same == 160);
-    CHECK(a.n_harm_differs == a.n_harm);   /* no noise: a kept red-team pair always differs in harm */
+    CHECK(a.n_harm + a.n_help + a.n_skipped + a.n_same == 400);
+    CHECK(a.n_skipped > 0);
+    CHECK(a.n_harm_differs == a.n_harm);
+    collect_result_free(&a);
+    /* zero tasks: nothing collected, no error (the loop's --new-prompts 0) */
+    o.n = 0;
+    REQUIRE(collect_comparisons(&o, &a, &e) == 0);
+    CHECK(a.npairs == 0 && a.help.len == 0 && a.harm.len == 0);
     collect_result_free(&a);
     clinic_classifier_free(k);
 }
@@ -174,7 +182,9 @@ TEST(bench_collect_covers_every_category_in_both_pools) {
 /* Best-of-N on the audit suite keeps, per message, the reply the reward ranks
  * first: its mean reward must beat single samples' by a wide margin, and
  * `rlhf audit --best-of` writes one line per pick and refuses greedy sampling. */
-static double mean_reward(RewardModel *rm, const ClinicAuditSuite *s, char **replies, int picks) {
+/* Per-message mean reward of the kept replies (the transcript is exactly the
+ * prompt + reply that best-of-N scored: clinic_transcript keeps one separator). */
+static int message_rewards(RewardModel *rm, const ClinicAuditSuite *s, char **replies, int picks, double *per_msg) {
     int n = s->n * picks;
     char **texts = calloc((size_t)n, sizeof *texts);
     float *r = calloc((size_t)n, sizeof *r);
@@ -184,16 +194,15 @@ static double mean_reward(RewardModel *rm, const ClinicAuditSuite *s, char **rep
         clinic_transcript(&s->items[i / picks], replies[i], buf, sizeof buf);
         texts[i] = strdup(buf);
     }
-    double m = NAN;
-    if (reward_score(rm, (const char *const *)texts, n, r, NULL, NULL, &e) == 0) {
-        m = 0;
-        for (int i = 0; i < n; i++) m += r[i];
-        m /= n;
+    int rc = reward_score(rm, (const char *const *)texts, n, r, NULL, NULL, &e);
+    for (int i = 0; i < s->n; i++) {
+        per_msg[i] = 0;
+        for (int q = 0; q < picks; q++) per_msg[i] += r[i * picks + q] / picks;
     }
     for (int i = 0; i < n; i++) free(texts[i]);
     free(texts);
     free(r);
-    return m;
+    return rc;
 }
 
 TEST(best_of_n_audit_keeps_the_reward_maximum) {
@@ -206,7 +215,7 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
     ClinicClassifier *k = clinic_classifier_new(&e);
     ClinicAuditSuite s;
     REQUIRE(k && clinic_audit_suite_build(&s, CLINIC_AUDIT_PER_CAT, &e) == 0);
-    double m[2];
+    double *m[2] = {calloc((size_t)s.n, sizeof(double)), calloc((size_t)s.n, sizeof(double))};
     for (int v = 0; v < 2; v++) {
         PolicyGen g;
         REQUIRE(policy_gen_open(&g, "build/test_demo/sft.ckpt", 32, 160, 32, &e) == 0);
@@ -218,13 +227,24 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
         int N = v ? 4 : 1;
         REQUIRE(policy_gen_audit_best_of_n(&g, &rm, N, 2, &s, k, &rep, &kept, &words, &e) == 0);
         CHECK(rep.all.n == 2 * s.n && words > 0);
-        m[v] = mean_reward(&rm, &s, kept, 2);
+        CHECK(message_rewards(&rm, &s, kept, 2, m[v]) == 0);
         for (int i = 0; i < 2 * s.n; i++) free(kept[i]);
         free(kept);
         policy_gen_close(&g);
     }
-    fprintf(stderr, "  mean reward: single sample %.3f, best of 4 %.3f\n", m[0], m[1]);
-    CHECK(m[1] > m[0] + 0.3);   /* E[max of 4 N(0,1)] ≈ 1.03; the reward's spread here is about 1 */
+    /* the gain per message, paired: best-of-4 must beat a single sample clearly */
+    double g = 0, g2 = 0;
+    for (int i = 0; i < s.n; i++) {
+        double d = m[1][i] - m[0][i];
+        g += d;
+        g2 += d * d;
+    }
+    g /= s.n;
+    double se = sqrt((g2 / s.n - g * g) / (s.n - 1));
+    fprintf(stderr, "  reward gain of best-of-4 over one sample: %.3f (paired SE %.3f, %d messages)\n", g, se, s.n);
+    CHECK(g > 5 * se && g > 0.2);
+    free(m[0]);
+    free(m[1]);
     clinic_audit_suite_free(&s);
     clinic_classifier_free(k);
     judge_free(&jh);

@@ -30,7 +30,8 @@ int cmd_audit(int argc, char **argv) {
         {"judge-harm", 's', &harm_path, "JUDGE", "--best-of: harmlessness judge"},
         {"dials", 's', &dials_s, "D", "--best-of: balanced | helpful | harmless | W_HELP,W_HARM[,HARM_CAP]"},
         {"json", 's', &json, "OUT", "also write the report as JSON"},
-        {"replies-out", 's', &replies_out, "FILE", "--model: write every reply with its labels and outcome (JSONL)"},
+        {"replies-out", 's', &replies_out, "FILE", "--model: write every reply with its labels and outcome (JSONL; "
+                                                   "sample-major, with --best-of message-major)"},
         {0}};
     int rc = args_parse("audit", "rlhf audit (--replies FILE | --style STYLE | --model CKPT) [--json OUT]", specs, argc,
                         argv, NULL, NULL);
@@ -41,10 +42,15 @@ int cmd_audit(int argc, char **argv) {
     }
     if (samples < 1 || samples > 1000) { fprintf(stderr, "rlhf audit: --samples must be in 1..1000, got %d\n", samples); return 2; }
     Dials dials = {0};
+    if (!best_of && (judge_path || harm_path)) {
+        fprintf(stderr, "rlhf audit: --judge/--judge-harm are for --best-of N\n");
+        return 2;
+    }
     if (best_of) {
         RlhfErr de;
         const char *why = !model ? "--best-of needs --model"
                         : best_of < 1 || best_of > 1024 ? "--best-of N: need 1..1024"
+                        : (long)best_of * samples > 4096 ? "--best-of N with --samples K: at most 4096 samples a message"
                         : !(temperature > 0.0f) ? "--best-of needs --temperature > 0 (greedy samples are all the same)"
                         : !judge_path && !harm_path ? "--best-of needs --judge (and/or --judge-harm)"
                         : dials_parse(dials_s, &dials, &de) ? de.msg : NULL;

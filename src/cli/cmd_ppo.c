@@ -72,6 +72,10 @@ int cmd_ppo(int argc, char **argv) {
     int rc = args_parse(argv[0], "rlhf ppo --policy SFT --out OUT --prompts FILE (--judge J [--judge-harm J2] | --fence ...) [options]",
                         specs, argc, argv, NULL, NULL);
     if (rc >= 0) return rc;
+    if (o.keep_smooth < 1 || o.keep_smooth > PPO_MAX_KEEP_SMOOTH) {
+        fprintf(stderr, "rlhf ppo: --keep-smooth %d: need 1..%d\n", o.keep_smooth, PPO_MAX_KEEP_SMOOTH);
+        return 2;
+    }
     o.ppo.steps = steps;
     o.ppo.seed = (uint64_t)seed;
     if (!o.policy || !o.out || !prompts_path) {

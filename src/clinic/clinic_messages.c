@@ -624,6 +624,8 @@ size_t clinic_prompt(const ClinicMessage *m, char *out, size_t cap) {
 
 size_t clinic_transcript(const ClinicMessage *m, const char *reply, char *out, size_t cap) {
     size_t o = clinic_conversation(m, out, cap);
-    o = append(out, cap, o, "\n\nAssistant: ");
+    /* a policy's reply is the text after "Assistant:" and brings its own space: one
+     * separator, so judges learn the same bytes that PPO and best-of-N later score */
+    o = append(out, cap, o, reply[0] == ' ' ? "\n\nAssistant:" : "\n\nAssistant: ");
     return append(out, cap, o, reply);
 }

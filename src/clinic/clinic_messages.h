@@ -87,6 +87,9 @@ void clinic_message_generate(const Clinic *c, ClinicCategory cat, double multi_t
  * (truncated to cap-1 if needed). */
 size_t clinic_conversation(const ClinicMessage *m, char *out, size_t cap);
 size_t clinic_prompt(const ClinicMessage *m, char *out, size_t cap);
+/* The conversation, "\n\nAssistant: " and the reply. A reply that starts with a
+ * space (a policy's text after "Assistant:") keeps it as the only separator, so
+ * the transcript is exactly clinic_prompt() + reply. */
 size_t clinic_transcript(const ClinicMessage *m, const char *reply, char *out, size_t cap);
 
 /* Template expansion shared with the reply generator. Placeholders:

@@ -44,7 +44,9 @@ int collect_comparisons(const CollectOpts *o, CollectResult *res, RlhfErr *e) {
     jb_init(&res->help);
     jb_init(&res->harm);
     const int N = o->n;
-    if (N <= 0) return rlhf_err(e, "collect: need a positive number of tasks, got %d", N);
+    if (N < 0) return rlhf_err(e, "collect: the number of tasks cannot be negative, got %d", N);
+    res->agree_help = res->agree_harm = NAN;
+    if (N == 0) return 0;   /* a round that collects nothing (--new-prompts 0) is allowed */
     PolicyGen g;
     if (policy_gen_open(&g, o->policy, 32, o->max_prompt, o->max_new, e)) return -1;
     g.temperature = 1.0f;   /* the policy as deployed: its own distribution */

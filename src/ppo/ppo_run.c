@@ -160,7 +160,9 @@ static char *run_state_json(Ppo *p, const PpoRunResult *res) {
     jb_key(&b, "run_test0"); jb_printf(&b, "%.9g", isfinite(res->test0) ? res->test0 : 0.0);
     jb_key(&b, "run_recent");
     jb_arr_begin(&b);
-    for (int i = 0; i < res->nrecent; i++) jb_printf(&b, i ? ",%.9g" : "%.9g", res->recent[i]);
+    for (int i = 0; i < res->nrecent; i++)   /* JSON has no NaN: null stands for it */
+        if (isfinite(res->recent[i])) jb_printf(&b, i ? ",%.9g" : "%.9g", res->recent[i]);
+        else jb_raw(&b, i ? ",null" : "null");
     jb_arr_end(&b);
     jb_printf(&b, "}");
     free(js);
@@ -184,7 +186,7 @@ static void run_state_restore(const char *json, PpoRunResult *res) {
         JsonValue *rec = json_get(r, "run_recent");
         if (rec && rec->type == JSON_ARRAY)
             for (size_t i = 0; i < rec->len && i < PPO_MAX_KEEP_SMOOTH; i++)
-                if (rec->items[i]->type == JSON_NUMBER) res->recent[res->nrecent++] = (float)rec->items[i]->number;
+                res->recent[res->nrecent++] = rec->items[i]->type == JSON_NUMBER ? (float)rec->items[i]->number : NAN;
     }
     json_doc_free(d);
 }
