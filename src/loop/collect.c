@@ -9,12 +9,6 @@
 #include "loop/policy_gen.h"
 #include "util/rng.h"
 
-static void free_strs(char **s, int n) {
-    if (!s) return;
-    for (int i = 0; i < n; i++) free(s[i]);
-    free(s);
-}
-
 static int add_pair(CollectResult *res, JsonBuf *file, const ClinicMessage *m, const char *chosen,
                     const char *rejected, RlhfErr *e) {
     char a[CLINIC_CONV_MAX + CLINIC_REPLY_MAX + 64], b[sizeof a];
@@ -92,9 +86,9 @@ int collect_comparisons(const CollectOpts *o, CollectResult *res, RlhfErr *e) {
     rc = 0;
 done:
     free(msgs);
-    free_strs(prompts, N);
-    free_strs(ra, N);
-    free_strs(rb, N);
+    rlhf_free_strs(prompts, N);
+    rlhf_free_strs(ra, N);
+    rlhf_free_strs(rb, N);
     policy_gen_close(&g);
     if (rc) collect_result_free(res);
     return rc;
@@ -103,7 +97,7 @@ done:
 void collect_result_free(CollectResult *res) {
     jb_free(&res->help);
     jb_free(&res->harm);
-    free_strs(res->pairs, 2 * res->npairs);
+    rlhf_free_strs(res->pairs, 2 * res->npairs);
     res->pairs = NULL;
     res->npairs = 0;
 }

@@ -209,12 +209,6 @@ typedef struct Ctx {
     int done[LOOP_MAX_ROUNDS + 1];
 } Ctx;
 
-static void free_strs(char **s, int n) {
-    if (!s) return;
-    for (int i = 0; i < n; i++) free(s[i]);
-    free(s);
-}
-
 static const char *policy_of(const Ctx *c, int r, char *buf, size_t n) {
     if (r <= 0) return c->o->policy;
     round_path(buf, n, c->o, r, "policy.ckpt");
@@ -372,7 +366,7 @@ static int step_ppo(Ctx *c, int r, LoopRound *x, RlhfErr *e) {
         for (int i = 0; i < o->ntax; i++) x->tax[i] = res.tax_after[i];
     }
     ppo_run_result_free(&res);
-    free_strs(prompts, N);
+    rlhf_free_strs(prompts, N);
     fence_free(&f);
     return rc;
 }
@@ -422,7 +416,7 @@ static int step_eval(Ctx *c, int r, LoopRound *x, LoopResult *res, RlhfErr *e) {
     g.seed = 99;
     char **replies = NULL;
     if (policy_gen_audit(&g, &c->suite, c->k, &x->audit, &replies, e)) { policy_gen_close(&g); return -1; }
-    free_strs(replies, c->suite.n);
+    rlhf_free_strs(replies, c->suite.n);
     /* drift: KL(π_r ‖ π_first) on replies sampled from π_r at temperature 1 */
     x->drift_kl = 0;
     if (r > 0) {
@@ -440,8 +434,8 @@ static int step_eval(Ctx *c, int r, LoopRound *x, LoopResult *res, RlhfErr *e) {
             !model_file_load(o->policy, &first, NULL, NULL, NULL, NULL, e))
             x->drift_kl = policy_kl(&g.model, &first, g.tok, (const char *const *)prompts, (const char *const *)rep, n, e);
         gpt2_free(&first);
-        free_strs(prompts, n);
-        free_strs(rep, n);
+        rlhf_free_strs(prompts, n);
+        rlhf_free_strs(rep, n);
     }
     policy_gen_close(&g);
     /* Elo of every policy so far, from noise-free simulated reviewers on fixed prompts */
@@ -481,7 +475,7 @@ static int step_eval(Ctx *c, int r, LoopRound *x, LoopResult *res, RlhfErr *e) {
     rc = 0;
 done:
     if (all)
-        for (int q = 0; q < P; q++) free_strs(all[q], all[q] ? n : 0);
+        for (int q = 0; q < P; q++) rlhf_free_strs(all[q], all[q] ? n : 0);
     free(all); free(wh); free(wr); free(eh); free(er);
     return rc;
 }
@@ -562,7 +556,7 @@ int loop_run(const LoopOpts *o, LoopResult *res, RlhfErr *e) {
 out:
     metrics_close(&log);
     free(c.elo_msgs);
-    free_strs(c.elo_prompts, o->elo_prompts);
+    rlhf_free_strs(c.elo_prompts, o->elo_prompts);
     clinic_audit_suite_free(&c.suite);
     clinic_classifier_free(c.k);
     return rc;

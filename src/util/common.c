@@ -46,6 +46,12 @@ void *rlhf_calloc(size_t n, size_t size, RlhfErr *e) {
     return p;
 }
 
+void rlhf_free_strs(char **s, int n) {
+    if (!s) return;
+    for (int i = 0; i < n; i++) free(s[i]);
+    free(s);
+}
+
 double rlhf_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -22,6 +22,8 @@ int rlhf_err_wrap(RlhfErr *e, const char *fmt, ...) __attribute__((format(printf
 /* Allocation that returns NULL and sets e on failure (no abort in library code). */
 void *rlhf_malloc(size_t n, RlhfErr *e);
 void *rlhf_calloc(size_t n, size_t size, RlhfErr *e);
+/* Frees n strings and the array that holds them (NULL-safe). */
+void rlhf_free_strs(char **s, int n);
 
 /* Monotonic wall clock in seconds. */
 double rlhf_now(void);
