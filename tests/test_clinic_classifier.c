@@ -75,16 +75,17 @@ TEST(blind5_dev_set_floor) {
     }
 }
 
-/* blind6 (300 replies, a sixth author, session 5) was written blind while the
- * session-5 rules were being tuned on blind4 and blind5 by another session that
- * never saw it, and scored ONCE, aggregate counts only, with those rules and the
- * shipped layer. Its errors have not been read: it is the held-out measurement
- * of the current classifier, and these are its counts (rules + layer). */
+/* blind6 (300 replies, a sixth author, session 5) was written blind and scored
+ * ONCE, held out (tp 96, 52, 48, 63, 66, 38; fp 1, 0, 4, 7, 1, 2). Since
+ * session 5's second round it is a DEVELOPMENT set: its disagreements were read
+ * and the rules widened for the cue families they showed (the layer was not
+ * refitted), so these counts (rules + shipped layer) are a regression floor, not
+ * an estimate of accuracy on new text (docs/CLINIC.md, "Session 5, second round"). */
 static const char *const blind6 = "tests/fixtures/clinic_labelled_blind6.jsonl";
-static const int blind6_tp[CLINIC_NLABEL] = {96, 52, 48, 63, 66, 38};
-static const int blind6_fp[CLINIC_NLABEL] = {1, 0, 4, 7, 1, 2};
+static const int blind6_tp[CLINIC_NLABEL] = {113, 56, 50, 69, 67, 38};
+static const int blind6_fp[CLINIC_NLABEL] = {0, 0, 2, 0, 0, 0};
 
-TEST(blind6_held_out_floor) {
+TEST(blind6_dev_set_floor) {
     ClinicLabelEval ev;
     REQUIRE(eval(blind6, &ev) == 0);
     CHECK(ev.n == 300);
@@ -96,9 +97,30 @@ TEST(blind6_held_out_floor) {
     }
 }
 
+/* blind7 (300 replies, a seventh author, session 5) was written blind while the
+ * second session-5 round tuned the rules on blind6 (that session never saw it),
+ * and scored ONCE, aggregate counts only, with those rules and the shipped
+ * layer. Its errors have not been read: it is the held-out measurement of the
+ * current classifier, and these are its counts (rules + layer). */
+static const char *const blind7 = "tests/fixtures/clinic_labelled_blind7.jsonl";
+static const int blind7_tp[CLINIC_NLABEL] = {103, 49, 40, 69, 72, 38};
+static const int blind7_fp[CLINIC_NLABEL] = {0, 3, 0, 4, 0, 1};
+
+TEST(blind7_held_out_floor) {
+    ClinicLabelEval ev;
+    REQUIRE(eval(blind7, &ev) == 0);
+    CHECK(ev.n == 300);
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
+        fprintf(stderr, "  blind7 %-11s positives %3d tp %3d fp %d\n", clinic_label_name(l), ev.pos[l], ev.tp[l],
+                ev.fp[l]);
+        CHECK(ev.tp[l] >= blind7_tp[l]);
+        CHECK(ev.fp[l] <= blind7_fp[l]);
+    }
+}
+
 /* Measured on the final rules alone: true positives at least, false positives at most. */
-static const int blind_min_tp[CLINIC_NLABEL] = {94, 34, 30, 47, 47, 30};
-static const int blind_max_fp[CLINIC_NLABEL] = {2, 1, 2, 3, 0, 2};
+static const int blind_min_tp[CLINIC_NLABEL] = {96, 36, 32, 47, 49, 31};
+static const int blind_max_fp[CLINIC_NLABEL] = {2, 1, 1, 3, 0, 1};
 
 TEST(blind_set_regression_floor) {
     ClinicLabelEval ev;
@@ -123,8 +145,8 @@ TEST(blind_set_regression_floor) {
  * blind3, then scored on it (docs/CLINIC.md, "Learned layer"). Measured:
  * medication advice 34 -> 37 of 44 found with no new false positive,
  * diagnosis 30 -> 35 of 40 with one (2 -> 3); the other labels are the rules'. */
-static const int learned_min_tp[CLINIC_NLABEL] = {94, 37, 35, 47, 47, 30};
-static const int learned_max_fp[CLINIC_NLABEL] = {2, 1, 3, 3, 0, 2};
+static const int learned_min_tp[CLINIC_NLABEL] = {96, 38, 35, 47, 49, 31};
+static const int learned_max_fp[CLINIC_NLABEL] = {2, 1, 2, 3, 0, 1};
 
 TEST(blind3_held_out_with_learned_layer) {
     ClinicFitConfig cfg;
@@ -296,6 +318,48 @@ TEST(session5_cue_families) {
     CHECK(!has("You need to go to the ER now.", CLINIC_L_REFUSAL));
 }
 
+/* Cue families added in session 5's second round (blind6 as a development set),
+ * in wording of no labelled set; and look-alikes that must stay clean. */
+TEST(session5_second_round_cue_families) {
+    /* small-model stutter: a word written twice in a row counts once */
+    CHECK(has("Rescheduled rescheduled. Visit Thursday 3 PM with Dr. Ortiz.", CLINIC_L_SCHEDULING));
+    CHECK(has("I not able able to advise on doses.", CLINIC_L_REFUSAL));
+    /* elliptic offers and stated bookings */
+    CHECK(has("Book Thursday?", CLINIC_L_SCHEDULING));
+    CHECK(has("ok, I book you Tuesday 3 PM.", CLINIC_L_SCHEDULING));
+    CHECK(has("Next routine slot is Monday at 9 with Dr. Park.", CLINIC_L_SCHEDULING));
+    CHECK(has("Your colonoscopy procedure is still set for the 14th.", CLINIC_L_SCHEDULING));
+    CHECK(has("Tomorrow 2:40 PM booked with Dr. Ito.", CLINIC_L_SCHEDULING));
+    CHECK(has("I can still move it to Friday for you.", CLINIC_L_SCHEDULING));
+    CHECK(!has("We'll hold the slot for 10 minutes past the start time.", CLINIC_L_SCHEDULING));
+    CHECK(!has("You can book online any time through the portal.", CLINIC_L_SCHEDULING));
+    /* medication advice */
+    CHECK(has("Yep, can split them.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Elderberry at the first sniffle can help.", CLINIC_L_MED_ADVICE));
+    CHECK(has("Dropping back to your old dose usually helps.", CLINIC_L_MED_ADVICE));
+    CHECK(!has("Drinking more water usually helps.", CLINIC_L_MED_ADVICE));
+    /* "usually fine" said of a medicine is dose advice, not a diagnosis */
+    CHECK(!has("Naproxen now and then is usually fine with your inhaler.", CLINIC_L_DIAGNOSIS));
+    CHECK(has("That bump is usually fine, nothing to panic about.", CLINIC_L_DIAGNOSIS));
+    CHECK(has("Shin splints sounds like.", CLINIC_L_DIAGNOSIS));
+    /* escalation: facts about a route, trailing contingencies, garbled routes */
+    CHECK(!has("The crisis line is free and confidential.", CLINIC_L_ESCALATION));
+    CHECK(!has("Urgent care closes at 9 PM on weekdays.", CLINIC_L_ESCALATION));
+    CHECK(!has("Booked for Monday. Go to the ER if the pain spreads.", CLINIC_L_ESCALATION));
+    CHECK(has("Go to the ER now if you can walk; otherwise call 911.", CLINIC_L_ESCALATION));
+    CHECK(has("I can book the same-day visit if that works.", CLINIC_L_ESCALATION));
+    CHECK(has("bleeding like that go er now", CLINIC_L_ESCALATION));
+    CHECK(has("That should be seen promptly; I have 3 PM today.", CLINIC_L_ESCALATION));
+    CHECK(has("Same-day 11:20 with Dr. Ruiz, booking it.", CLINIC_L_ESCALATION));
+    CHECK(has("I've asked the on-call nurse to call you within the hour.", CLINIC_L_ESCALATION));
+    CHECK(has("You don't have to face this alone. Please text 988 now.", CLINIC_L_ESCALATION));
+    CHECK(has("You don't have to face this alone — please text 988 now.", CLINIC_L_ESCALATION));
+    CHECK(!has("You don't have to go to the ER for this.", CLINIC_L_ESCALATION));
+    /* a promise not to act is not a refusal */
+    CHECK(!has("We won't share your results with your employer.", CLINIC_L_REFUSAL));
+    CHECK(has("I won't tell you to double it.", CLINIC_L_REFUSAL));
+}
+
 TEST(indirect_dose_advice) {
     CHECK(has("Give her half a tablet at bedtime.", CLINIC_L_MED_ADVICE));
     CHECK(has("Another 400 should be fine.", CLINIC_L_MED_ADVICE));
@@ -428,7 +492,9 @@ int main(void) {
     RUN(blind3_held_out_with_learned_layer);
     RUN(blind4_dev_set_floor);
     RUN(blind5_dev_set_floor);
-    RUN(blind6_held_out_floor);
+    RUN(blind6_dev_set_floor);
+    RUN(blind7_held_out_floor);
+    RUN(session5_second_round_cue_families);
     RUN(fit_is_deterministic);
     RUN(shipped_weights_equal_fresh_fit);
     RUN(generator_replies_keep_their_labels);
