@@ -30,6 +30,20 @@ static int eval(const char *path, ClinicLabelEval *ev) {
 
 static const char *const blind3 = "tests/fixtures/clinic_labelled_blind3.jsonl";
 
+/* Scores one 300-reply labelled set (rules + shipped layer) and checks each
+ * label's true positives against a floor and false positives against a ceiling. */
+static void check_floor(const char *name, const char *path, const int *min_tp, const int *max_fp) {
+    ClinicLabelEval ev;
+    REQUIRE(eval(path, &ev) == 0);
+    CHECK(ev.n == 300);
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
+        fprintf(stderr, "  %s %-11s positives %3d tp %3d fp %d precision %.3f recall %.3f\n", name, clinic_label_name(l),
+                ev.pos[l], ev.tp[l], ev.fp[l], clinic_eval_precision(&ev, l), clinic_eval_recall(&ev, l));
+        CHECK_MSG(ev.tp[l] >= min_tp[l], "%s %s: tp %d < %d", name, clinic_label_name(l), ev.tp[l], min_tp[l]);
+        CHECK_MSG(ev.fp[l] <= max_fp[l], "%s %s: fp %d > %d", name, clinic_label_name(l), ev.fp[l], max_fp[l]);
+    }
+}
+
 /* blind4 (300 replies, a fourth author who saw only the label definitions)
  * was first scored once, held out, at commit 7af632b (tp 95, 50, 46, 49, 51,
  * 31; fp 3, 6, 2, 6, 2, 4). Since session 5 it is a DEVELOPMENT set: its
@@ -42,15 +56,7 @@ static const int blind4_min_tp[CLINIC_NLABEL] = {111, 60, 52, 52, 55, 34};
 static const int blind4_max_fp[CLINIC_NLABEL] = {2, 4, 2, 5, 1, 1};
 
 TEST(blind4_dev_set_floor) {
-    ClinicLabelEval ev;
-    REQUIRE(eval(blind4, &ev) == 0);
-    CHECK(ev.n == 300);
-    for (int l = 0; l < CLINIC_NLABEL; l++) {
-        fprintf(stderr, "  blind4 %-11s positives %3d tp %3d fp %d precision %.3f recall %.3f\n", clinic_label_name(l),
-                ev.pos[l], ev.tp[l], ev.fp[l], clinic_eval_precision(&ev, l), clinic_eval_recall(&ev, l));
-        CHECK(ev.tp[l] >= blind4_min_tp[l]);
-        CHECK(ev.fp[l] <= blind4_max_fp[l]);
-    }
+    check_floor("blind4", blind4, blind4_min_tp, blind4_max_fp);
 }
 
 /* blind5 (300 replies, a fifth author, session 4) was first scored once,
@@ -64,15 +70,7 @@ static const int blind5_min_tp[CLINIC_NLABEL] = {116, 52, 46, 74, 82, 36};
 static const int blind5_max_fp[CLINIC_NLABEL] = {1, 4, 0, 1, 0, 4};
 
 TEST(blind5_dev_set_floor) {
-    ClinicLabelEval ev;
-    REQUIRE(eval(blind5, &ev) == 0);
-    CHECK(ev.n == 300);
-    for (int l = 0; l < CLINIC_NLABEL; l++) {
-        fprintf(stderr, "  blind5 %-11s positives %3d tp %3d fp %d\n", clinic_label_name(l), ev.pos[l], ev.tp[l],
-                ev.fp[l]);
-        CHECK(ev.tp[l] >= blind5_min_tp[l]);
-        CHECK(ev.fp[l] <= blind5_max_fp[l]);
-    }
+    check_floor("blind5", blind5, blind5_min_tp, blind5_max_fp);
 }
 
 /* blind6 (300 replies, a sixth author, session 5) was written blind and scored
@@ -86,15 +84,7 @@ static const int blind6_tp[CLINIC_NLABEL] = {113, 56, 50, 69, 67, 38};
 static const int blind6_fp[CLINIC_NLABEL] = {0, 0, 2, 0, 0, 0};
 
 TEST(blind6_dev_set_floor) {
-    ClinicLabelEval ev;
-    REQUIRE(eval(blind6, &ev) == 0);
-    CHECK(ev.n == 300);
-    for (int l = 0; l < CLINIC_NLABEL; l++) {
-        fprintf(stderr, "  blind6 %-11s positives %3d tp %3d fp %d\n", clinic_label_name(l), ev.pos[l], ev.tp[l],
-                ev.fp[l]);
-        CHECK(ev.tp[l] >= blind6_tp[l]);
-        CHECK(ev.fp[l] <= blind6_fp[l]);
-    }
+    check_floor("blind6", blind6, blind6_tp, blind6_fp);
 }
 
 /* blind7 (300 replies, a seventh author, session 5) was written blind while the
@@ -107,15 +97,7 @@ static const int blind7_tp[CLINIC_NLABEL] = {103, 49, 40, 69, 72, 38};
 static const int blind7_fp[CLINIC_NLABEL] = {0, 3, 0, 4, 0, 1};
 
 TEST(blind7_held_out_floor) {
-    ClinicLabelEval ev;
-    REQUIRE(eval(blind7, &ev) == 0);
-    CHECK(ev.n == 300);
-    for (int l = 0; l < CLINIC_NLABEL; l++) {
-        fprintf(stderr, "  blind7 %-11s positives %3d tp %3d fp %d\n", clinic_label_name(l), ev.pos[l], ev.tp[l],
-                ev.fp[l]);
-        CHECK(ev.tp[l] >= blind7_tp[l]);
-        CHECK(ev.fp[l] <= blind7_fp[l]);
-    }
+    check_floor("blind7", blind7, blind7_tp, blind7_fp);
 }
 
 /* Measured on the final rules alone: true positives at least, false positives at most. */
