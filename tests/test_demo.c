@@ -32,7 +32,8 @@ TEST(quick_demo_runs_end_to_end) {
     RlhfErr e;
     REQUIRE(rlhf_read_file("build/test_demo/report.html", &html, &n, &e) == 0);
     const char *sections[] = {"The judges", "PPO behind the robustness fence", "The steering loop", "The dials",
-                              "Reviewer shortcuts", "Before and after", "Reliability diagram", "<svg"};
+                              "Reviewer shortcuts", "Before and after", "Reliability diagram", "Bench round 0: ",
+                              "<svg"};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         CHECK_MSG(strstr(html, sections[i]) != NULL, "report lacks '%s'", sections[i]);
     CHECK(strstr(html, "http://") == NULL || strstr(html, "<script src") == NULL);   /* self-contained */

@@ -598,6 +598,16 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
                           "loss on one half of the comparisons (split by a hash of the conversation). Below, the train "
                           "judges are scored on the half they never saw, on both distributions: the cross matrix. The "
                           "HH paper found a judge trained on one distribution below chance on the other.");
+    if (sum->bench0_help + sum->bench0_harm > 0) {
+        char t[640];
+        snprintf(t, sizeof t, "Bench round 0: before the judges were trained, the SFT policy answered %d patient "
+                 "messages twice and the simulated reviewers compared its own replies: %d helpfulness and %d red-team "
+                 "comparisons were kept (red-team pairs that differ in harm: %d); the rest were skipped as equally "
+                 "good. The judges learned from these beside the example's template comparisons, as the HH paper's "
+                 "judges learned from comparisons of model samples.", tasks, sum->bench0_help, sum->bench0_harm,
+                 sum->bench0_harm_differs);
+        report_paragraph(rep, t);
+    }
     {
         judge_cross_table(rep, "Held-out accuracy (95% interval) — the cross matrix", "on helpfulness data",
                           "on red-team data", &jt_tab);
