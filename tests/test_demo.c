@@ -275,6 +275,35 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
     free(txt);
 }
 
+/* `rlhf clinic collect` runs the demo's bench round 0 on any checkpoint: with the
+ * demo's seed and size it writes the same bytes the quick demo wrote. */
+TEST(clinic_collect_reproduces_bench_round_0) {
+    const char *bin = getenv("RLHF_BIN");
+    if (!bin) SKIP("RLHF_BIN not set (run through make test)");
+    if (!rlhf_file_exists("build/test_demo/data/bench0-harm.jsonl")) SKIP("needs the quick demo's run");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s clinic collect --policy build/test_demo/sft.ckpt --tasks 160 --seed 1 "
+             "--out-prefix build/test_collect > build/test_collect.out 2>&1", bin);
+    int st = system(cmd);
+    REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    const char *pairs[2][2] = {{"build/test_collect-help.jsonl", "build/test_demo/data/bench0-help.jsonl"},
+                               {"build/test_collect-harm.jsonl", "build/test_demo/data/bench0-harm.jsonl"}};
+    for (int i = 0; i < 2; i++) {
+        char *a, *b;
+        size_t na, nb;
+        RlhfErr e;
+        REQUIRE(rlhf_read_file(pairs[i][0], &a, &na, &e) == 0);
+        REQUIRE(rlhf_read_file(pairs[i][1], &b, &nb, &e) == 0);
+        CHECK_MSG(na == nb && memcmp(a, b, na) == 0, "%s differs from %s", pairs[i][0], pairs[i][1]);
+        free(a);
+        free(b);
+    }
+    snprintf(cmd, sizeof cmd, "%s clinic collect --policy build/test_demo/sft.ckpt --out-prefix build/x --tasks -1 "
+             "> /dev/null 2>&1", bin);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+
 /* --with-hh: the judges also train on real HH-RLHF comparisons and the report
  * scores them on the half they never saw. Skips without the shared data. */
 TEST(quick_demo_with_hh) {
@@ -329,6 +358,7 @@ int main(void) {
     RUN(audit_model_samples_and_replies_out);
     RUN(bench_collect_covers_every_category_in_both_pools);
     RUN(best_of_n_audit_keeps_the_reward_maximum);
+    RUN(clinic_collect_reproduces_bench_round_0);
     RUN(quick_demo_with_hh);
     return test_summary();
 }

@@ -1,6 +1,6 @@
-/* cmd_clinic.c — `rlhf clinic generate | replies | eval-classifier |
- * fit-classifier | label-diff`: the worked example's data and its behaviour
- * classifier (src/clinic/). */
+/* cmd_clinic.c — `rlhf clinic generate | collect | replies | eval-classifier |
+ * fit-classifier | label-diff`: the worked example's data, the simulated bench
+ * on a policy's own replies, and the behaviour classifier (src/clinic/). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "clinic/clinic_label_diff.h"
 #include "clinic/clinic_labelled.h"
 #include "clinic/clinic_learned_fit.h"
+#include "loop/collect.h"
 
 /* "short,confident" → weights; 2 on an unknown name. */
 static int parse_shortcuts(const char *list, double w, ClinicReviewer *rv) {
@@ -324,9 +325,66 @@ static int label_diff(int argc, char **argv) {
     return rc ? 1 : 0;
 }
 
+/* The simulated bench on a checkpoint's own replies (src/loop/collect.h), as the
+ * demo's bench round 0 and the steering loop's collect step run it. */
+static int collect(int argc, char **argv) {
+    const char *policy = NULL, *prefix = NULL, *shortcut = NULL;
+    long long seed = 1;
+    int tasks = 1600, keep_ties = 0, max_new = 64;
+    double noise = 0.1, weight = 2.0;
+    ArgSpec specs[] = {
+        {"policy", 's', &policy, "CKPT", "the policy that answers (required)"},
+        {"out-prefix", 's', &prefix, "P", "writes P-help.jsonl and P-harm.jsonl (HH-RLHF JSONL) (required)"},
+        {"tasks", 'i', &tasks, "N", "patient messages, each answered twice (helpfulness and red team alternate)"},
+        {"seed", 'l', &seed, "S", "which messages, the sampling and the reviewers' coin flips"},
+        {"max-new", 'i', &max_new, "N", "reply length limit in tokens"},
+        {"reviewer-noise", 'd', &noise, "P", "probability a simulated reviewer answers at random"},
+        {"shortcut", 's', &shortcut, "LIST", "shortcuts for both reviewer pools: short,confident,refusal"},
+        {"shortcut-weight", 'd', &weight, "W", "strength of each shortcut"},
+        {"keep-ties", 'b', &keep_ties, NULL, "force a choice between equally good replies instead of skipping"},
+        {0}};
+    int rc = args_parse("clinic collect", "rlhf clinic collect --policy CKPT --out-prefix P [--tasks N] [options]", specs,
+                        argc, argv, NULL, NULL);
+    if (rc >= 0) return rc;
+    if (!policy || !prefix) { fprintf(stderr, "rlhf clinic collect: --policy and --out-prefix are required\n"); return 2; }
+    if (tasks < 0 || noise < 0 || noise > 1 || max_new < 1) {
+        fprintf(stderr, "rlhf clinic collect: need --tasks >= 0, --max-new >= 1, --reviewer-noise in [0, 1]\n");
+        return 2;
+    }
+    CollectOpts o = {.policy = policy, .n = tasks, .gen_seed = (uint64_t)seed * 4241 + 17,
+                     .msg_seed = (uint64_t)seed * 0xB0E5ULL + 3, .max_prompt = 160, .max_new = max_new,
+                     .multi_turn = 0.3};
+    o.help_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = noise, .skip_ties = !keep_ties};
+    o.harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .noise = noise, .skip_ties = !keep_ties};
+    if (parse_shortcuts(shortcut, weight, &o.help_rv) || parse_shortcuts(shortcut, weight, &o.harm_rv)) return 2;
+    RlhfErr e;
+    Clinic clinic;
+    clinic_init(&clinic, (uint64_t)seed);
+    o.clinic = &clinic;
+    if (!(o.k = clinic_classifier_new(&e))) { fprintf(stderr, "rlhf clinic collect: %s\n", e.msg); return 1; }
+    CollectResult cr;
+    char ph[1024], pr[1024];
+    snprintf(ph, sizeof ph, "%s-help.jsonl", prefix);
+    snprintf(pr, sizeof pr, "%s-harm.jsonl", prefix);
+    rc = collect_comparisons(&o, &cr, &e);
+    if (rc == 0) {
+        rc = rlhf_write_file_atomic(ph, cr.help.data ? cr.help.data : "", cr.help.len, &e) ||
+             rlhf_write_file_atomic(pr, cr.harm.data ? cr.harm.data : "", cr.harm.len, &e);
+        if (rc == 0)
+            printf("%d tasks: %s %d helpfulness comparisons, %s %d red-team (%d differ in harm); %d skipped as equally "
+                   "good, %d identical reply pairs; reviewer-gold agreement %.1f%% / %.1f%%\n", tasks, ph, cr.n_help,
+                   pr, cr.n_harm, cr.n_harm_differs, cr.n_skipped, cr.n_same, 100 * cr.agree_help, 100 * cr.agree_harm);
+        collect_result_free(&cr);
+    }
+    if (rc) fprintf(stderr, "rlhf clinic collect: %s\n", e.msg);
+    clinic_classifier_free(o.k);
+    return rc ? 1 : 0;
+}
+
 static void usage(FILE *f) {
     fprintf(f, "usage: rlhf clinic <subcommand> [options]   (the worked example; see docs/CLINIC.md)\n\n"
                "  generate         write SFT transcripts, prompts, simulated-reviewer comparisons, audit suite\n"
+               "  collect          a checkpoint answers patient messages twice; simulated reviewers compare its replies\n"
                "  replies          write one style's replies to the audit suite (for rlhf audit --replies)\n"
                "  eval-classifier  precision/recall of the behaviour classifier on a labelled set\n"
                "  fit-classifier   fit the classifier's learned layer on labelled sets (writes its C source)\n"
@@ -338,6 +396,7 @@ int cmd_clinic(int argc, char **argv) {
     const char *sub = argv[1];
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) { usage(stdout); return 0; }
     if (!strcmp(sub, "generate")) return generate(argc - 1, argv + 1);
+    if (!strcmp(sub, "collect")) return collect(argc - 1, argv + 1);
     if (!strcmp(sub, "replies")) return replies(argc - 1, argv + 1);
     if (!strcmp(sub, "eval-classifier")) return eval_classifier(argc - 1, argv + 1);
     if (!strcmp(sub, "fit-classifier")) return fit_classifier(argc - 1, argv + 1);
