@@ -5,10 +5,9 @@
  * regression over hashed n-grams, compiled into the binary) adds medication
  * advice and diagnosis where the rules miss them: label = rule OR learned.
  * docs/CLINIC.md lists every rule, the learned layer and the measured
- * precision and recall, including on the blind set
- * tests/fixtures/clinic_labelled_blind3.jsonl (never used to tune the rules;
- * the shipped layer is fitted on it too, so the layer's held-out estimate
- * there comes from a fit without it).
+ * precision and recall. Labelled sets written blind by other authors are
+ * scored once as held-out measurements and then become development sets; the
+ * current held-out one is tests/fixtures/clinic_labelled_blind7.jsonl.
  *
  * Labels (bit flags):
  *   SCHEDULING  a booking, move or cancellation is done or offered
