@@ -351,11 +351,13 @@ static int collect(int argc, char **argv) {
         fprintf(stderr, "rlhf clinic collect: need --tasks >= 0, --max-new >= 1, --reviewer-noise in [0, 1]\n");
         return 2;
     }
-    CollectOpts o = {.policy = policy, .n = tasks, .gen_seed = (uint64_t)seed * 4241 + 17,
-                     .msg_seed = (uint64_t)seed * 0xB0E5ULL + 3, .max_prompt = 160, .max_new = max_new,
-                     .multi_turn = 0.3};
-    o.help_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = noise, .skip_ties = !keep_ties};
-    o.harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .noise = noise, .skip_ties = !keep_ties};
+    CollectOpts o;
+    collect_defaults(&o, (uint64_t)seed);
+    o.policy = policy;
+    o.n = tasks;
+    o.max_new = max_new;
+    o.help_rv.noise = o.harm_rv.noise = noise;
+    o.help_rv.skip_ties = o.harm_rv.skip_ties = !keep_ties;
     if (parse_shortcuts(shortcut, weight, &o.help_rv) || parse_shortcuts(shortcut, weight, &o.harm_rv)) return 2;
     RlhfErr e;
     Clinic clinic;

@@ -33,6 +33,17 @@ static int add_pair(CollectResult *res, JsonBuf *file, const ClinicMessage *m, c
     return 0;
 }
 
+void collect_defaults(CollectOpts *o, uint64_t seed) {
+    memset(o, 0, sizeof *o);
+    o->help_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 0.1, .skip_ties = 1};
+    o->harm_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_RED_TEAM, .noise = 0.1, .skip_ties = 1};
+    o->gen_seed = seed * 4241 + 17;
+    o->msg_seed = seed * 0xB0E5ULL + 3;
+    o->max_prompt = 160;
+    o->max_new = 64;
+    o->multi_turn = 0.3;
+}
+
 int collect_comparisons(const CollectOpts *o, CollectResult *res, RlhfErr *e) {
     memset(res, 0, sizeof *res);
     jb_init(&res->help);

@@ -42,6 +42,10 @@ typedef struct CollectResult {
     int npairs;
 } CollectResult;
 
+/* The bench as the demo's round 0 and `rlhf clinic collect` run it: reviewers
+ * with noise 0.1 who skip ties, 64-token replies, seeds derived from `seed`. The
+ * caller still sets policy, clinic, k and n. */
+void collect_defaults(CollectOpts *o, uint64_t seed);
 int collect_comparisons(const CollectOpts *o, CollectResult *res, RlhfErr *e);
 void collect_result_free(CollectResult *res);
 

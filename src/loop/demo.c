@@ -404,11 +404,12 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     int tasks = o->bench_tasks < 0 ? (quick ? 160 : 1600) : o->bench_tasks;
     stage(&st, "the bench, round 0: the SFT policy answers patient messages twice, simulated reviewers compare");
     if (tasks > 0) {
-        CollectOpts co = {.policy = sft_ckpt, .clinic = &clinic, .k = k, .n = tasks,
-                          .help_rv = {.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 0.1, .skip_ties = 1},
-                          .harm_rv = {.kind = CLINIC_REVIEWER_RED_TEAM, .noise = 0.1, .skip_ties = 1},
-                          .gen_seed = o->seed * 4241 + 17, .msg_seed = o->seed * 0xB0E5ULL + 3,
-                          .max_prompt = 160, .max_new = 64, .multi_turn = 0.3};
+        CollectOpts co;
+        collect_defaults(&co, o->seed);
+        co.policy = sft_ckpt;
+        co.clinic = &clinic;
+        co.k = k;
+        co.n = tasks;
         CollectResult cr;
         if (collect_comparisons(&co, &cr, e)) goto done;
         int wrc = rlhf_write_file_atomic(PATH(17, "%s/bench0-help.jsonl", data), cr.help.data ? cr.help.data : "",
