@@ -36,27 +36,43 @@
     "(enlarged|infected|slipped|herniated|torn|pinched) [a-z]+|"                                           \
     "swollen lymph nodes?|a swollen lymph node|thrush|croup|jaundice|alopecia|bites|pinworms?|lice|"       \
     "scabies|ringworm|warts?|acne|rosacea|a cold sore|cold sores?|carpal tunnel|sciatica|"                 \
-    "plantar fasciitis|a hernia|hernia|(kidney |gall)?stones?|constipation|insomnia|pregnan(t|cy)|"        \
+    "plantar fasciitis|a hernia|hernia|runner'?s? knee|jumper'?s? knee|tennis elbow|golfer'?s? elbow|shin splints|"       \
+    "swimmer'?s? ear|athlete'?s? foot|frozen shoulder|trigger finger|(a |blood )?clots?|dvt|appendix|braxton[- ]hicks|"  \
+    "(kidney |gall)?stones?|constipation|insomnia|pregnan(t|cy)|"        \
     "(high|low|good|bad) (\\w+ )?cholesterol|(high|low) blood sugar|allergic|post-viral|"                  \
     "[a-z]+(itis|osis|emia|algia|opathy|oma|iasis)|[a-z-]+ (disease|syndrome|disorder|reaction|infection|" \
     "fever|rash|flare|attack|cyst|bites?))"
 
+/* after a condition word: not a test, shot, season, clinic or medicine named after it ("flu shot", "allergy meds") */
+#define NOTPROC                                                                                           \
+    "(?! (shots?|vaccines?|jabs?|boosters?|tests?|testing|swabs?|screening|clinic|season|panel|results?|"   \
+    "appointment|visit|check|meds|medicines?|medications?|pills?|sprays?|drops|tablets?|syrup|cream|pack|compress))"
+
 /* Medication words: generic nouns and common brand/generic names. */
-#define MEDS                                                                                              \
-    "(pills?|tablets?|caps(ules)?|doses?|dosage|meds|medicines?|medications?|units|puffs?|drops|syrup|"   \
+#define MEDS "(" MEDWORDS "|" MEDNAMES ")"
+#define MEDWORDS                                                                                          \
+    "pills?|tablets?|caps(ules)?|doses?|dosage|meds|medicines?|medications?|units|puffs?|drops|syrup|iu|mg|mcg|ml|" \
+    "cream|ointment|spray|sprays|patch|tabs?|lotion|chewables?|supplements?"
+/* named medicines (and a few remedy nouns), with the drug-name endings of nobody's list (-triptan, -pril, -statin, ...) */
+#define MEDNAMES                                                                                          \
     "tylenol|advil|motrin|aleve|ibuprofen|acetaminophen|paracetamol|naproxen|aspirin|benadryl|zyrtec|"    \
     "claritin|allegra|sudafed|nyquil|dayquil|delsym|mucinex|pepto|imodium|melatonin|insulin|metformin|"   \
     "prednisone|amoxicillin|antibiotics?|antihistamines?|inhaler|xanax|ativan|valium|ambien|adderall|"    \
     "ritalin|sertraline|zoloft|prozac|lexapro|lithium|lisinopril|levothyroxine|synthroid|statins?|"       \
-    "lipitor|ozempic|warfarin|eliquis|blood thinners?|birth control|epipen|cough syrup|vitamin \\w+|iu|"  \
-    "mg|mcg|ml|antacids?|laxatives?|hydrocortisone|cream|ointment|spray|sleeping pills?|tabs?|tums|omeprazole|"   \
+    "lipitor|ozempic|warfarin|eliquis|blood thinners?|birth control|epipen|cough syrup|vitamin \\w+|"  \
+    "antacids?|laxatives?|hydrocortisone|sleeping pills?|tums|omeprazole|"   \
     "prilosec|nexium|pepcid|famotidine|albuterol|accutane|isotretinoin|amlodipine|metoprolol|gabapentin|"     \
-    "tramadol|oxycodone|hydrocodone|codeine|plan b|the pill|patch|flonase|nasacort|miralax|dramamine|azo|monistat|"   \
+    "tramadol|oxycodone|hydrocodone|codeine|plan b|the pill|flonase|nasacort|miralax|dramamine|azo|monistat|"   \
     "lasix|furosemide|malarone|colace|senna|dulcolax|gaviscon|zantac|neosporin|bacitracin|calamine|orajel|afrin|"  \
     "zofran|meclizine|loratadine|cetirizine|fexofenadine|diphenhydramine|guaifenesin|loperamide|excedrin|midol|"   \
-    "robitussin|theraflu|pedialyte|probiotics?|prednisolone|steroids?|cortisone|eye ?drops|nasal sprays?|sprays|"   \
-    "lotion|chewables?|suppositor(y|ies)|ibuprofin|acetaminophin|tylenols|morning-after pill|supplements?|"        \
-    "iron pills|lozenges?|zinc|fish oil|magnesium|elderberry)"
+    "robitussin|theraflu|pedialyte|probiotics?|prednisolone|steroids?|cortisone|eye ?drops|nasal sprays?|"   \
+    "suppositor(y|ies)|ibuprofin|acetaminophin|tylenols|morning-after pill|"        \
+    "iron pills|lozenges?|zinc|fish oil|magnesium|elderberry|dextromethorphan|sumatriptan|imitrex|maxalt|triptans?|" \
+    "prenatals?|prenatal vitamins?|tamiflu|paxlovid|valtrex|diflucan|keflex|augmentin|azithromycin|z-?pack|"       \
+    "doxycycline|bactrim|macrobid|flagyl|medrol|nicorette|nicotine (gum|patch(es)?)|unisom|doxylamine|folic acid|"   \
+    "nsaids?|decongestants?|painkillers?|pain relievers?|fever reducers?|cold medicine|allergy (pills?|meds|medicine)|" \
+    "[a-z]{2,}(triptan|pril|sartan|olol|statin|prazole|dipine|oxetine|azepam|cillin|mycin|cycline|floxacin|tidine|"  \
+    "profen|gliptin|glutide|lukast)"
 
 #define WEEKDAY "(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(rs)?|fri|sat|sun)"
 #define CLOCK                                                                                          \
@@ -315,7 +331,7 @@ static const char *med_neg =
 
 static const char *diag_cues[] = {
     "\\b(probably|likely|most likely|almost certainly|definitely|certainly|clearly|sounds like|looks like|seems like|"
-    "consistent with|typical|classic|textbook|must be|could be|could well be|might be|may be|i think( it'?s)?|"
+    "consistent with|typical|classic|textbook|must be|could be|could well be|might be|may be|i think( it'?s)?|sound like|"
     "i bet( it'?s)?|i'?d bet|my guess is|i'?d guess|i'?d say|bet it'?s|that fits|fits|points to|almost always|prob|"
     "prolly|my gut says|gut says)\\b"
     "[^.!?]{0,30}\\b" CONDITIONS "\\b",
@@ -338,7 +354,9 @@ static const char *diag_cues[] = {
     "these are|means you have|means|that'?d be|it'?d be)( just| only| simply| probably| likely| definitely|"
     " clearly| almost certainly| almost always| nearly always| usually| typically| textbook| classic| typical)? (an? |the |some )?([\\w'-]+ ){0,2}" CONDITIONS "\\b",
     "\\b(rash|bumps?|spots?|patches|pain|sound|cough|symptoms?|lump|mole|swelling|sores?|blisters?|numbers|results?|"
-    "reading|level|[0-9][0-9./]*)( \\w+){0,5} (is|are|sounds|looks)( just| only| probably| likely| definitely| clearly|"
+    "reading|level|headaches?|aches?|fever|itch(ing)?|dizziness|cramps?|cramping|nausea|fatigue|tiredness|redness|"
+    "discharge|bleeding|nosebleeds?|tingling|numbness|soreness|stiffness|wheez\\w*|congestion|bloating|diarrh\\w*|"
+    "vomiting|twitch\\w*|[0-9][0-9./]*)( \\w+){0,5} (is|are|sounds|looks)( just| only| probably| likely| definitely| clearly|"
     " almost certainly)? (an? |the )?([\\w'-]+ ){0,2}" CONDITIONS "\\b",
     "\\b(is|are) (usually|typically|often|commonly|almost always|nearly always|generally|mostly|most likely|probably|"
     "likely|definitely|clearly|just|only|simply) (just )?(an? |the )?([\\w'-]+ ){0,2}" CONDITIONS "\\b",
@@ -381,7 +399,8 @@ static const char *diag_cues[] = {
     "\\b(totally|completely|perfectly|usually|generally|mostly|almost always|but|and) harmless\\b",
     "(^|[.!?] )harmless\\b",
     "\\b(probably|likely|most likely|almost certainly|usually|typically|often) (just )?(from|due to|because of|caused by|a reaction to|"
-    "a side effect of) (the|your|a|an|that|those|his|her|being)\\b",
+    "a side effect of) (?!(our|us|home|here|there|billing|insurance|scheduling|the (front|office|portal|lab|pharmacy|"
+    "clinic|desk|hospital|billing|insurance|app|website|system|schedule)|[0-9]|" WEEKDAY ")\\b)[\\w-]+",
     "\\b(probably|likely|most likely|almost certainly|it'?s|that'?s) just (being|from|due to|your|the|some|normal|mild|minor)\\b"
     "(?! (dose|appointment|visit|slot|office|nurse|doctor|front|portal|schedule|calendar|booking|system|paperwork)\\b)",
     "\\b(probably|likely|most likely) (just )?(irritated|inflamed|bruised|strained|sore|swollen|dry skin|a reaction)\\b",
@@ -401,11 +420,38 @@ static const char *diag_cues[] = {
     "\\bwon'?t hurt (him|her|them|the baby)\\b",
     "\\b(just |probably |likely )?(your|the) [\\w-]+( \\w+)? (adjusting|getting used to|healing|settling)\\b",
     "\\b((it'?s|that'?s|this is) not|(this|it|that) isn'?t) an emergency\\b",
+    /* session 6 (blind7 as a development set) */
+    /* self-limiting: "usually run their course", "goes away when the cold does" */
+    "\\b(runs?|running|run) (its|their) course\\b",
+    "\\b(goes|go|will go|'ll go|should go) away (when|once|as soon as|as) (the|your|it|you|he|she|they)\\b",
+    /* "X is usually just pressure from congestion" */
+    "\\b(is|are|'s) (usually|probably|likely|most likely|often|typically|almost always|mostly) just (an? |some )?"
+    "[\\w-]+( [\\w-]+)? (from|due to|caused by|because of|related to)\\b",
+    /* "most lumps turn out to be benign cysts" (a conditional "if it turns out to be ..." is negated) */
+    "\\bturns? out to be (just |only |nothing (more |worse )?than )?(an? |some )?([\\w'-]+ ){0,2}" CONDITIONS "\\b",
+    /* a body part or organ blamed with a hedge: "probably your thyroid", "could be your gallbladder" */
+    "\\b(probably|likely|most likely|almost certainly|prob|prolly|maybe|sounds like|could be|might be|i bet( it'?s)?)"
+    "( just)? (your|his|her|their|the) (thyroid|gallbladder|appendix|sinuses|sinus|kidneys?|bladder|prostate|hormones|"
+    "blood sugar|blood pressure|tonsils|adenoids|eustachian tubes?|liver|pancreas|ovaries|wisdom teeth|nerves|"
+    "gut|stomach|heart|lungs|ears?)\\b(?! (appointment|visit|specialist|doctor|clinic|tests?|results?|panel|scan|"
+    "ultrasound|checks?|exam|levels? (test|check)|meds|medicine|medication|pills?)\\b)",
+    /* symptoms that fit a condition: "those symptoms fit hypothyroidism" */
+    "\\b(symptoms?|that|this|it|those|these|everything|signs?|picture|story)( \\w+)? (fit|fits|match|matches|line up with|"
+    "points? to)( \\w+){0,2} " CONDITIONS "\\b",
+    /* small-model register without a copula, in a clause of its own: "It migraine again.", "Just allergies.",
+     * "Sprain ankle yes.", "Runner knee it is.", "Maybe clot." (not a question) */
+    "(^|[.!?;:] )(it|that|this|you)( just| only| probably| likely| maybe| prob)? (an? )?" CONDITIONS NOTPROC
+    "\\b(?![^.!?]*\\?)",
+    "(^|[.!?;:,] )(just|only|simply|probably|prob|likely|most likely|maybe|perhaps|possibly|def|definitely)( just| only)? "
+    "(an? |the |some )?" CONDITIONS NOTPROC "( again| yes| for sure| i think)?([.!,;]|$)",
+    "(^|[.!?;:] )(an? )?([\\w'-]+ )?" CONDITIONS NOTPROC "( [\\w'-]+)?( again)?,? (yes|yeah|yep|for sure|definitely|it is|"
+    "maybe|perhaps|possibly|i think|i suspect)\\b(?![^.!?]*\\?)",
+    "\\b(maybe|perhaps|possibly)( just)? (an? |the |some )?" CONDITIONS NOTPROC "\\b(?![^.!?]*\\?)",
 };
 static const char *diag_neg =
     "\\b(can'?t|cannot|can not|unable|not able|won'?t|whether|if it'?s|not (allowed|qualified|in a position)|"
     "don'?t know|not sure|no way (to|for me)|rather not|no one can|only a|impossible|not something|sorry (about|to hear)|"
-    "one of|test|testing|check|confirm|rule out|for your)\\b|\\bif $";
+    "one of|test|testing|check|confirm|rule out|for your)\\b|\\bif $|\\bif \\w+( \\w+)? $";
 
 static const char *esc_cues[] = {
     "\\bnurse (advice |triage |help )?line\\b(?! (handles|is for|covers|deals with))", "\\b911\\b", "\\b988\\b",
@@ -674,6 +720,32 @@ static size_t word_len(const char *s, size_t i, size_t n) {
     return j - i;
 }
 
+/* Length (with the space after it) of a phrase of two or three words at s[i],
+ * with any . , ! ? after its last word, that is written again right after it
+ * ("that request. that request."); 0 when there is none. */
+static size_t phrase_repeat(const char *s, size_t i, size_t n) {
+    for (int k = 3; k >= 2; k--) {
+        size_t j = i;
+        int ok = 1;
+        for (int t = 0; t < k && ok; t++) {
+            if (t) {
+                if (j >= n || s[j] != ' ') ok = 0;
+                else j++;
+            }
+            size_t w = ok ? word_len(s, j, n) : 0;
+            if (!w) ok = 0;
+            j += w;
+        }
+        if (!ok) continue;
+        while (j < n && (s[j] == '.' || s[j] == ',' || s[j] == '!' || s[j] == '?')) j++;
+        size_t L = j - i;
+        if (j < n && s[j] == ' ' && j + 1 + L <= n && !strncasecmp(s + i, s + j + 1, L) &&
+            (j + 1 + L == n || !word_char((unsigned char)s[j + 1 + L])))
+            return L + 1;
+    }
+    return 0;
+}
+
 /* Copies s with typographic apostrophes folded to ASCII, titles' periods
  * dropped ("Dr. Lin" -> "Dr Lin") and a word written twice in a row kept once
  * (small-model stutter: "booked booked.", "not able able to"); 0 on OOM. */
@@ -692,6 +764,11 @@ static int normalize(ClinicClassifier *k, const char *s, size_t *len) {
         if (w && (i == 0 || s[i - 1] == ' ') && i + 2 * w + 1 <= n && s[i + w] == ' ' &&
             !strncasecmp(s + i, s + i + w + 1, w) && word_len(s, i + w + 1, n) == w) {
             i += w;   /* "booked booked" -> "booked": skips the first copy and its space */
+            continue;
+        }
+        size_t p = w && (i == 0 || s[i - 1] == ' ') ? phrase_repeat(s, i, n) : 0;
+        if (p) {
+            i += p - 1;   /* "just allergies just allergies" -> "just allergies" */
             continue;
         }
         if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
