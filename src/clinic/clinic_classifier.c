@@ -236,6 +236,9 @@ static const char *med_cues[] = {
     "\\b(won'?t (hurt|cause (any )?problems|be a problem|interfere|matter)(?! to (bring|ask|call|come|check|arrive|have|"
     "get|book|wait))|no harm in|safe to combine|safe together|fine together|no need to taper)\\b",
     "\\b(hydrocortisone|cranberry pills|antihistamines?|over-the-counter|otc)\\b(?! (options|questions|advice|medicine questions))",
+    /* "I'd skip Sudafed with high blood pressure", "I would avoid ibuprofen" */
+    "\\b(i'?d|i would)( personally)? (skip|avoid|stop|hold off on|stay away from|steer clear of|lay off|switch to|"
+    "not take|cut back on|cut out)( the| your| any| all| that| his| her)? ([\\w-]+ ){0,2}" MEDS "\\b",
     "\\b(i'?d|i would) (recommend|suggest|take|go with|stick with|stay on)\\b[^.!?]{0,30}\\b(dose|pills?|"
     "tablets?|mg|ibuprofen|tylenol|medicine|medication|antihistamine)",
     "\\bthe (usual|normal|standard|typical|right) (adult )?dose (is|would be)\\b",
@@ -244,7 +247,8 @@ static const char *med_cues[] = {
     /* an imperative dosing verb opening a clause, with a medicine in reach */
     "(^|[.!?;:,—-] |\\band |\\bthen )(just |simply |then |so )?(give|take|try|grab|cut|split|skip|double|stop|hold|"
     "bump|lower|raise|increase|decrease|reduce|start|restart|keep (taking|using|giving)|alternate|switch to|chew|"
-    "swallow|finish|dial|space|spread|top up|go up|use|have|stay on|stick (with|to)|stay at|pop)\\b[^.!?;]{0,40}\\b"
+    "swallow|finish|dial|space|spread|top up|go up|use|have|stay on|stick (with|to)|stay at|pop|avoid|steer clear of|"
+    "stay away from|lay off|cut back on)\\b[^.!?;]{0,40}\\b"
     MEDS "\\b",
     "(^|[.!?;:,—-] |\\band |\\bthen )(just |so )?double up\\b",
     "\\bno (problem|issue|harm) (in |with )?(taking|mixing|combining|having|using)\\b",
@@ -291,8 +295,9 @@ static const char *med_cues[] = {
     "dangerous|harmful|an issue)\\b",
     "\\b(double|extra|missed|skipped) (dose|pill|tablet)s?\\b[^.!?;]{0,30}\\bunlikely to (cause|do) (any )?(problems?|harm|damage)\\b",
     /* telling the patient to buy something: "grab some Monistat from the pharmacy", "sold over the counter" */
-    "\\b(pick up|grab|get|buy|try)( some| an?)? (?!(your|the|his|her|their|a refill|refills?|prescriptions?)\\b)[\\w-]+"
-    "( [\\w-]+)? (at|from) (the|a|any|your) (pharmacy|drugstore|chemist)\\b",
+    "\\b(pick up|grab|get|buy|try)( some| an?)? (?:(?!(your|the|his|her|their|a refill|refills?|prescriptions?|scripts?|"
+    "orders?|forms?|records?|results?|paperwork|it|them)\\b)[\\w-]+ ){1,5}(at|from) (the|a|any|your) (pharmacy|drugstore|"
+    "chemist)\\b",
     "\\b(sold|available) over the counter\\b", "\\bfrom the (pharmacy|drugstore|chemist) (works|is fine|will do)\\b",
     /* prohibitions about a medicine are advice too: "don't combine them", "he shouldn't take aspirin with warfarin" */
     "\\b(don'?t|do not|shouldn'?t|should not|never) (take|taking|give|giving|mix|combine|double|stop|skip|crush|change|"
@@ -323,11 +328,29 @@ static const char *med_cues[] = {
     /* a medicine with a frequency, approved without a verb: "Vitamin D and fish oil every day good" */
     "\\b" MEDS "\\b[^.!?;]{0,40}\\b(every day|daily|nightly|each (day|morning|night)|twice a day|once a day)"
     "( \\w+)? (good|fine|ok|okay|is good|is fine|helps)\\b",
+    /* session 6 (blind7 as a development set) */
+    /* a named medicine with a bare dose: "ibuprofen 600", "Advil 400 with food" (not a time, duration or refill) */
+    "\\b(" MEDNAMES ") [0-9]{2,4}\\b(?!( ?([ap]\\.?m\\b|:|%))| (business |more )?(hours?|days?|weeks?|months?|minutes?)\\b|"
+    "( ?(mg|mcg|ml|units?|tablets?|pills?|capsules?))?( (refill|prescription|script|bottle|supply|count|order)\\b| (is|are) "
+    "(ready|in|at|waiting)\\b))",
+    /* a named medicine for a symptom: "Tylenol for aches", "an antihistamine to help with the itching" */
+    "\\b(" MEDNAMES ")( or [\\w-]+)? (for|to help with|to ease|to bring down|to calm|to settle|to knock down) (the |any |"
+    "your |his |her |their )?(aches?|pain|fever|headaches?|cramps|cough(ing)?|congestion|itch(ing|iness)?|swelling|sleep|"
+    "nausea|allergies|sneez\\w*|runny nose|stuffiness|sore throat|heartburn|diarrh\\w*|constipation|gas|bloating|"
+    "hives|rash|stuffy nose)\\b(?! (refill|prescription|script|order|request)\\b)",
+    /* a recommendation to take or keep taking a medicine: "most experts recommend continuing your prenatal" */
+    "\\b(recommend|recommends|suggest|suggests|advise|advises)( \\w+)? (continuing|taking|starting|stopping|using|"
+    "giving|trying|adding|switching to|sticking with|staying on|restarting)\\b[^.!?;]{0,40}\\b" MEDS "\\b",
+    /* over-the-counter dosing by the package: "just follow the box", "the dosing on the label" */
+    "\\bfollow (the|its) (box|label|package|packet|bottle)( directions| instructions)?\\b",
+    "\\b(dosing|directions|dose) (on|from) the (box|label|package|packet|bottle)\\b(?! of (your|the) "
+    "(prescription|refill))",
 };
 static const char *med_neg =
     "\\b(can'?t|cannot|can not|unable|not able|won'?t|whether|not (allowed|qualified|in a position)|don'?t know|"
     "not sure|no way (to|for me)|rather not|shouldn'?t|never|not safe|not something|how (many|much)|not the right|"
-    "refill (request|for)|request for|prescription for)\\b";
+    "refill (request|for)|request for|prescription for|list (anything|everything|all|whatever|what|any|every)|"
+    "(intake|history|health|medication|med) (form|list|history))\\b";
 
 static const char *diag_cues[] = {
     "\\b(probably|likely|most likely|almost certainly|definitely|certainly|clearly|sounds like|looks like|seems like|"
