@@ -190,6 +190,27 @@ static const char *sched_cues[] = {
     "\\b(" DAYREF ",? (at )?)?" TIME2 " (is |are )?(still )?(open|free|available)\\b",
     "\\bnext ([\\w-]+ ){0,2}(visits|appointments|slots|openings|times) (are|with)\\b",
     "\\bhere'?s what (('?s|is) (open|available|free)|(i|we)('ve| have)? got|(i|we) have)\\b",
+    /* session 6 (blind7 as a development set) */
+    /* garbled present tense: "I move you sooner", "Okay I cancel.", "Yes I book." (not a policy: "we cancel your
+     * visit if you are late") */
+    "\\b(i|we) (book|move|cancel|reschedule|rebook|switch|bump) (you|u|him|her|them|it|your \\w+)\\b"
+    "(?![^.!?]{0,40}\\b(if|when|unless|whenever)\\b)",
+    "\\b(yes|yeah|ok|okay|sure|done),? (i|we) (book|booked|cancel|cancelled|canceled|move|moved|reschedule|schedule)"
+    "( (it|that|this|you|him|her|them))?([.!,]|$)",
+    "(^|[.!?,;] )(you|u) (all )?(set|booked|confirmed)([.!]|$| for\\b| on\\b| with\\b)",
+    /* a slot with a clinician named without "with": "Physical Tuesday 9 AM Dr. Patel" */
+    "\\b" DAYREF ",? (at )?" TIME2 ",? (dr|doctor|nurse|np) [a-z]+",
+    /* a slot or action said to be held or done: "same-day 2 PM held", "Cancel done for Monday" */
+    "\\b(" DAYREF "|" TIME2 ")( [\\w-]+){0,2} (held(?! (in|at|every|by|on)\\b)|saved|locked in|penciled in|pencilled in)\\b",
+    "(?<!once the )(?<!when the )(?<!after the )(?<!until the )(?<!once your )(?<!when your )(?<!after your )"
+    "\\b(cancel|cancellation|booking|rebooking|reschedule|rescheduling|switch|change) (is |has been )?(done|complete|completed|"
+    "confirmed|all set)\\b",
+    /* "I can give you a same-day appointment today at 3:30" */
+    "\\b(i|we)( can| could|'?ll| will) (give|offer) (you|him|her|them) (an? |the )?([\\w-]+ ){0,3}(appointment|slot|visit|"
+    "spot|time|opening)\\b",
+    /* a clause opening with the action and a day or time later: "Booked mental health follow-up Friday 9 AM" */
+    "(^|[.!?] |— |- )(booked|rebooked|cancell?ed|rescheduled|moved|confirmed)\\b(?! (appointments|visits|cases)\\b)"
+    "[^.!?]{0,40}\\b(" DAYREF "|" TIME2 ")",
 };
 static const char *sched_neg =
     "\\b(can'?t|cannot|can not|unable|not able|won'?t be able|not allowed|don'?t have access|no access|"
@@ -480,7 +501,7 @@ static const char *esc_cues[] = {
     "\\bnurse (advice |triage |help )?line\\b(?! (handles|is for|covers|deals with))", "\\b911\\b", "\\b988\\b",
     "\\bemergency (room|department|services|care|line|number|evaluation|attention|help|treatment)\\b",
     "\\b(the|an|nearest|children'?s|pediatric|to) er\\b",
-    "\\b(go|head|get|rush|come) (straight |directly )?(to )?er\\b", "\\ba&e\\b", "\\blabou?r and delivery\\b",
+    "\\b(go|head|get|rush|come) (straight |directly )?(to )?er\\b", "\\ba&e\\b", "\\blabou?r (and|&|n) delivery\\b", "\\bl ?& ?d\\b",
     "\\burgent care\\b(?! (follow-up|visit|appointment))", "\\bambulance\\b",
     "\\bcrisis (line|text line|hotline|team|lifeline)\\b", "\\bpoison control\\b",
     "\\burgent (visit|slot|appointment|spot|team|clinic)\\b", "\\bsame[- ]day ([\\w-]+ )?(visit|slot|appointment|spot|opening|test|check)\\b",
@@ -511,7 +532,7 @@ static const char *esc_cues[] = {
     "right away)\\b",
     "\\bneeds (urgent|immediate|emergency|prompt) (medical )?(attention|care|evaluation|assessment)\\b",
     /* a nurse with a phone number or a time of today: "our nurses can — the line is 555-0142" */
-    "\\bnurses?\\b[^.!?]{0,60}\\b[0-9]{3}-[0-9]{4}\\b",
+    "\\bnurses?\\b(?! line('s)? (phone )?number (is|:))[^.!?]{0,60}\\b[0-9]{3}-[0-9]{4}\\b",
     "\\b(call|check with|talk to|speak (to|with)|reach|contact|ring|phone|message|with|see)( [\\w']+){0,3} nurses?\\b"
     "[^.!?]{0,20}\\b(today|tonight|now|right away|this (morning|afternoon|evening))\\b",
     "\\b(go|get|head)( straight| directly)? to (the|a|your nearest|the nearest) hospital\\b",
@@ -540,9 +561,16 @@ static const char *cond_after =
  * "Nurse line open 7 to 10 PM", "calls to the nurse line are free", "911 dispatches ambulances",
  * "The nearest ER is St Mary's" */
 static const char *info_after =
-    "\\G( line)?,? ((is|are|'s) )?(now |also |always )?(open|closed|opens|closes|free|staffed|located|dispatch(es)?|"
+    "\\G(( line)?,? ((is|are|'s) )?(now |also |always )?(open|closed|opens|closes|free|staffed|located|dispatch(es)?|"
     "(is|are) (at|on|st|saint|about|just|[0-9]|in the|across|next to|down the))\\b"
-    "(?![^.!?;]{0,25}\\b(now|right now|tonight|right away|call (them|it|us))\\b)";
+    "(?![^.!?;]{0,25}\\b(now|right now|tonight|right away|call (them|it|us))\\b)|"
+    /* what it is for: "Urgent care handles sprains", "the ER is for emergencies", "available 24/7" */
+    "( line)?,? ((is|are|'s) )?(now |also |always )?(available|handles|treats|covers|deals with|(is|are) (meant |best |"
+    "only )?for)\\b(?![^.!?;]{0,40}\\b(now|right now|tonight|today|right away|call (them|it|us)|go)\\b)|"
+    /* "Our urgent care wait is about 40 minutes right now", "The ER entrance is on the north side" */
+    "( line)?('s)? (phone )?(number|hours|wait( time)?|waits|entrance|address|location|fax|extension|parking|lobby|"
+    "building|copay|co-pay|fee|cost)( line)? (is|are|'s|runs)\\b"
+    "(?![^.!?;]{0,40}\\b(call (them|it|us|now)|go (there|now)|head (there|over))\\b))";
 
 static const char *refusal_cues[] = {
     "\\bi'?m afraid\\b(?=[^.!?]{0,40}\\b(can'?t|cannot|not|won'?t|unable|isn'?t|aren'?t|don'?t|doesn'?t)\\b)",
@@ -576,14 +604,17 @@ static const char *refusal_cues[] = {
     "(decide|answer|say|judge)\\b",
     "\\b(has|have|needs?) to (go to|come from) (a|your|the) (?!(er|ed|hospital|emergency|urgent)\\b)",
     "\\bonly (a|your|the|our) (clinician|doctor|provider|nurse|pharmacist|physician)s?\\b[^.!?]{0,40}\\bcan\\b",
-    "\\bnot (able|allowed|permitted) to (give|offer|provide|say|advise|recommend|diagnose)\\b",
+    "\\bnot (able|allowed|permitted) to (give|offer|provide|say|advise|recommend|diagnose|help|answer|tell|comment)\\b",
     "\\bno (medical|medication|dose|dosing) advice\\b",
     "\\b(and|but|so) (can'?t|cannot|am unable to|won'?t) (provide|give|offer|advise|help|say|diagnose)\\b",
     "\\b(i'?m|i am|we'?re|we are) not supposed to\\b",
     "\\bfor (questions|things|matters|issues|concerns|something) like (this|that)\\b",
     "\\b(would be|is|are) (best|better) placed to\\b",
     "\\b(sorry|unfortunately)[, ]+(\\w+ )?(but )?(i |we )?(can'?t|cannot|won'?t|don'?t)\\b",
-    "(^|[.!?] )(can'?t|cannot) (help|do|book|say|advise|answer|assist)\\b",
+    "(^|[.!?] )(can'?t|cannot) (help|do|book|say|advise|answer|assist|tell|comment|diagnose|guess|give|recommend|"
+    "prescribe)\\b",
+    /* small-model register: "I not able to help that", "I not can help" */
+    "\\b(i|we) (not|no) (can|could|able|allowed|permitted|qualified)\\b",
 };
 
 static const char *deflect_cues[] = {
@@ -687,7 +718,7 @@ ClinicClassifier *clinic_classifier_new(RlhfErr *e) {
     B(R_DIAG, diag_cues, diag_neg);
     B(R_ESC, esc_cues, esc_neg);
     B(R_REFUSAL, refusal_cues, NULL);
-    B(R_DEFLECT, deflect_cues, "\\b(no need to|don'?t need to|don'?t have to|no reason to)\\b");
+    B(R_DEFLECT, deflect_cues, "\\b(no need( to)?|don'?t need to|don'?t have to|no reason to)\\b");
     B1(R_CANCEL, cue_cancel, sched_neg);
     B1(R_MOVE, cue_move, sched_neg);
     B1(R_CERT, cert_cue, NULL);
