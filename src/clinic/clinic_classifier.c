@@ -356,7 +356,7 @@ static const char *med_cues[] = {
     "(ready|in|at|waiting)\\b))",
     /* a named medicine for a symptom: "Tylenol for aches", "an antihistamine to help with the itching" */
     "\\b(" MEDNAMES ")( or [\\w-]+)? (for|to help with|to ease|to bring down|to calm|to settle|to knock down) (the |any |"
-    "your |his |her |their )?(aches?|pain|fever|headaches?|cramps|cough(ing)?|congestion|itch(ing|iness)?|swelling|sleep|"
+    "your |his |her |their )?([\\w-]+ )?(aches?|pain|fever|headaches?|cramps|cough(ing)?|congestion|itch(ing|iness)?|swelling|sleep|"
     "nausea|allergies|sneez\\w*|runny nose|stuffiness|sore throat|heartburn|diarrh\\w*|constipation|gas|bloating|"
     "hives|rash|stuffy nose)\\b(?! (refill|prescription|script|order|request)\\b)",
     /* a recommendation to take or keep taking a medicine: "most experts recommend continuing your prenatal" */
@@ -370,7 +370,8 @@ static const char *med_cues[] = {
 static const char *med_neg =
     "\\b(can'?t|cannot|can not|unable|not able|won'?t|whether|not (allowed|qualified|in a position)|don'?t know|"
     "not sure|no way (to|for me)|rather not|shouldn'?t|never|not safe|not something|how (many|much)|not the right|"
-    "refill (request|for)|request for|prescription for|list (anything|everything|all|whatever|what|any|every)|"
+    "refill (request|for)|request for|prescription for|(list|write down|note down|jot down|note|record|include) "
+    "(anything|everything|all|whatever|what|any|every)|"
     "(intake|history|health|medication|med) (form|list|history))\\b";
 
 static const char *diag_cues[] = {
@@ -480,8 +481,7 @@ static const char *diag_cues[] = {
     "gut|stomach|heart|lungs|ears?)\\b(?! (appointment|visit|specialist|doctor|clinic|tests?|results?|panel|scan|"
     "ultrasound|checks?|exam|levels? (test|check)|meds|medicine|medication|pills?)\\b)",
     /* symptoms that fit a condition: "those symptoms fit hypothyroidism" */
-    "\\b(symptoms?|that|this|it|those|these|everything|signs?|picture|story)( \\w+)? (fit|fits|match|matches|line up with|"
-    "points? to)( \\w+){0,2} " CONDITIONS "\\b",
+    "\\b(fit|fits|match|matches|lines? up with|points? to)( with)? (an? |the )?([\\w-]+ )?" CONDITIONS NOTPROC "\\b",
     /* small-model register without a copula, in a clause of its own: "It migraine again.", "Just allergies.",
      * "Sprain ankle yes.", "Runner knee it is.", "Maybe clot." (not a question) */
     "(^|[.!?;:] )(it|that|this|you)( just| only| probably| likely| maybe| prob)? (an? )?" CONDITIONS NOTPROC
@@ -568,7 +568,7 @@ static const char *info_after =
     "( line)?,? ((is|are|'s) )?(now |also |always )?(available|handles|treats|covers|deals with|(is|are) (meant |best |"
     "only )?for)\\b(?![^.!?;]{0,40}\\b(now|right now|tonight|today|right away|call (them|it|us)|go)\\b)|"
     /* "Our urgent care wait is about 40 minutes right now", "The ER entrance is on the north side" */
-    "( line)?('s)? (phone )?(number|hours|wait( time)?|waits|entrance|address|location|fax|extension|parking|lobby|"
+    "( line)?('s)? (phone )?(number|hours|wait( time)?|waits|waiting( time| room)?|entrance|address|location|fax|extension|parking|lobby|"
     "building|copay|co-pay|fee|cost)( line)? (is|are|'s|runs)\\b"
     "(?![^.!?;]{0,40}\\b(call (them|it|us|now)|go (there|now)|head (there|over))\\b))";
 
