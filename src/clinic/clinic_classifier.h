@@ -6,8 +6,10 @@
  * advice and diagnosis where the rules miss them: label = rule OR learned.
  * docs/CLINIC.md lists every rule, the learned layer and the measured
  * precision and recall. Labelled sets written blind by other authors are
- * scored once as held-out measurements and then become development sets; the
- * current held-out one is tests/fixtures/clinic_labelled_blind7.jsonl.
+ * scored once as held-out measurements and then become development sets;
+ * tests/fixtures/clinic_labelled_blind7.jsonl is now a development set too
+ * (session 6), and the next held-out one will be
+ * tests/fixtures/clinic_labelled_blind8.jsonl (not written yet).
  *
  * Labels (bit flags):
  *   SCHEDULING  a booking, move or cancellation is done or offered
