@@ -7,9 +7,8 @@
  * docs/CLINIC.md lists every rule, the learned layer and the measured
  * precision and recall. Labelled sets written blind by other authors are
  * scored once as held-out measurements and then become development sets;
- * tests/fixtures/clinic_labelled_blind7.jsonl is now a development set too
- * (session 6), and the next held-out one will be
- * tests/fixtures/clinic_labelled_blind8.jsonl (not written yet).
+ * the current held-out one is tests/fixtures/clinic_labelled_blind8.jsonl
+ * (session 6; blind7 and the earlier sets are development sets).
  *
  * Labels (bit flags):
  *   SCHEDULING  a booking, move or cancellation is done or offered
