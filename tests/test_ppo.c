@@ -31,11 +31,33 @@ static int count_a(void *ctx, const char *const *prompts, const char *const *rep
     return 0;
 }
 
+enum { STEPS_COND = 30 };
+
 typedef struct Run {
     float first_reward, last_reward, last_kl, min_kl;
 } Run;
 
-static Run run_ppo(float kl_coef, int steps) {
+/* A conditional task in which the prompt decides most of the reward: eight
+ * prompts "Q0:" .. "Q7:", each with its own offset in [−2, 2] (some messages
+ * simply score higher), plus the share of 'a' in the reply after an odd
+ * prompt and of 'b' after an even one. The offset is what the group baseline
+ * removes; a value head has to learn it per prompt first. */
+static const char *const cond_prompts[8] = {"Q0:", "Q1:", "Q2:", "Q3:", "Q4:", "Q5:", "Q6:", "Q7:"};
+static const float cond_offset[8] = {-2.0f, 1.5f, -0.5f, 2.0f, 0.25f, -1.25f, 1.0f, -1.75f};
+
+static int conditional_ab(void *ctx, const char *const *prompts, const char *const *replies, int n, float *rewards,
+                          RlhfErr *e) {
+    int max_new = *(int *)ctx;
+    for (int i = 0; i < n; i++) {
+        int k = prompts[i][1] - '0', hit = 0;
+        for (const char *s = replies[i]; *s; s++) hit += *s == (k % 2 ? 'a' : 'b');
+        rewards[i] = cond_offset[k] + (float)hit / (float)max_new;
+    }
+    return 0;
+}
+
+/* row i's prompt is set[(i / group) % nset]: a group of rows shares its prompt */
+static Run run_ppo_on(PpoRewardFn fn, const char *const *set, int nset, float kl_coef, int steps, int group) {
     Run out = {0};
     RlhfErr e;
     Tokenizer *tok = byte_tokenizer();
@@ -52,14 +74,15 @@ static Run run_ppo(float kl_coef, int steps) {
     c.lr = 3e-3f; c.kl_coef = kl_coef; c.vf_coef = 0.5f;
     c.length_penalty = 0.0f;
     c.seed = 5;
+    c.group = group;
     Ppo *p = ppo_create(&pol, &ref, tok, &c, &e);
     if (!p) { fprintf(stderr, "%s\n", e.msg); exit(1); }
     const char *prompts[32];
-    for (int i = 0; i < 32; i++) prompts[i] = i % 2 ? "Say:" : "Write:";
+    for (int i = 0; i < 32; i++) prompts[i] = set[(i / group) % nset];
     out.min_kl = 1e9f;
     for (int s = 0; s < steps; s++) {
         PpoStats st;
-        if (ppo_step(p, prompts, count_a, &c.max_new, &st, &e)) { fprintf(stderr, "%s\n", e.msg); exit(1); }
+        if (ppo_step(p, prompts, fn, &c.max_new, &st, &e)) { fprintf(stderr, "%s\n", e.msg); exit(1); }
         if (s == 0) out.first_reward = st.reward;
         out.last_reward = st.reward;
         out.last_kl = st.kl;
@@ -70,6 +93,11 @@ static Run run_ppo(float kl_coef, int steps) {
     gpt2_free(&ref);
     tok_free(tok);
     return out;
+}
+
+static Run run_ppo(float kl_coef, int steps) {
+    static const char *const say_write[2] = {"Write:", "Say:"};
+    return run_ppo_on(count_a, say_write, 2, kl_coef, steps, 1);
 }
 
 TEST(converges_to_the_known_optimum) {
@@ -89,6 +117,32 @@ TEST(large_kl_coefficient_holds_policy_near_reference) {
     CHECK_MSG(held.last_kl < 0.25f * free_run.last_kl, "KL with beta=2 (%.3f) not well below beta=0 (%.3f)",
               held.last_kl, free_run.last_kl);
     CHECK(held.last_reward < free_run.last_reward);
+}
+
+TEST(group_baseline_is_leave_one_out) {
+    float s[6] = {1, 2, 3, 10, 10, 40};
+    ppo_group_baseline(s, 6, 3);
+    /* row 0: 1 − (2 + 3)/2; row 3: 10 − (10 + 40)/2; row 5: 40 − (10 + 10)/2 */
+    CHECK_NEAR(s[0], -1.5f, 1e-6); CHECK_NEAR(s[1], 0.0f, 1e-6); CHECK_NEAR(s[2], 1.5f, 1e-6);
+    CHECK_NEAR(s[3], -15.0f, 1e-6); CHECK_NEAR(s[4], -15.0f, 1e-6); CHECK_NEAR(s[5], 30.0f, 1e-6);
+    float t[2] = {4, 5};
+    ppo_group_baseline(t, 2, 1);   /* G = 1: plain PPO, untouched */
+    CHECK(t[0] == 4.0f && t[1] == 5.0f);
+    /* a reward the prompt alone decides leaves nothing to learn from */
+    float u[4] = {7, 7, -3, -3};
+    ppo_group_baseline(u, 4, 2);
+    for (int i = 0; i < 4; i++) CHECK_NEAR(u[i], 0.0f, 1e-6);
+}
+
+TEST(group_baseline_learns_a_conditional_behaviour_faster) {
+    Run plain = run_ppo_on(conditional_ab, cond_prompts, 8, 0.0f, STEPS_COND, 1);
+    Run grouped = run_ppo_on(conditional_ab, cond_prompts, 8, 0.0f, STEPS_COND, 4);
+    /* every batch holds each prompt equally often, so the offsets add the same
+     * constant to both runs' mean reward: the gain is the learned share */
+    float gain1 = plain.last_reward - plain.first_reward, gain4 = grouped.last_reward - grouped.first_reward;
+    fprintf(stderr, "  share gained in %d steps: group 1 %.3f, group 4 %.3f\n", STEPS_COND, gain1, gain4);
+    CHECK_MSG(gain4 > 0.25f, "group 4 gained only %.3f", gain4);
+    CHECK_MSG(gain4 > gain1 + 0.2f, "group 4 (%.3f) not clearly above group 1 (%.3f)", gain4, gain1);
 }
 
 /* The planted fence: the train "judge" counts the letter 'a' (a proxy that can
@@ -191,6 +245,67 @@ static void fence_run_to(float kl_coef, float budget, long steps, const char *ou
     CHECK_MSG(rc == 0, "ppo_run: %s", e.msg);
     REQUIRE(rc == 0);
 }
+/* ppo_run with --group: a reward that checks each batch's layout */
+typedef struct GroupSeen {
+    int calls, mismatched, min_distinct;
+} GroupSeen;
+static int group_layout_fn(void *ctx, const char *const *texts, int n, float *out, RlhfErr *e) {
+    GroupSeen *g = ctx;
+    int seen[8] = {0}, distinct = 0;
+    for (int i = 0; i < n; i++) {
+        out[i] = (float)share_a(texts[i]);
+        int k = texts[i][1] - '0';
+        if (k < 0 || k > 7 || texts[i][0] != 'P') { g->mismatched++; continue; }
+        distinct += !seen[k]++;
+        if (strncmp(texts[i], texts[i - i % 4], 3)) g->mismatched++;   /* rows 4g..4g+3 share a prompt */
+    }
+    g->calls++;
+    if (distinct < g->min_distinct) g->min_distinct = distinct;
+    return 0;
+}
+
+TEST(ppo_run_gives_each_group_one_prompt) {
+    mkdir("build", 0755);
+    mkdir("build/test_ppo", 0755);
+    RlhfErr e;
+    Tokenizer *tok = byte_tokenizer();
+    GPT2Config cfg = {.max_seq_len = 32, .vocab_size = tok_vocab_size(tok), .n_layer = 1, .n_head = 2, .n_embd = 32};
+    GPT2 pol;
+    gpt2_create(&pol, &cfg, 0, &e);
+    gpt2_init_weights(&pol, 3);
+    REQUIRE(model_file_save("build/test_ppo/start-g.ckpt", &pol, tok, NULL, NULL, NULL, 0, &e) == 0);
+    gpt2_free(&pol);
+    tok_free(tok);
+    const char *prompts[8] = {"P0:", "P1:", "P2:", "P3:", "P4:", "P5:", "P6:", "P7:"};
+    GroupSeen seen = {0, 0, 1 << 30};
+    PpoRunOpts o;
+    ppo_run_defaults(&o);
+    o.policy = "build/test_ppo/start-g.ckpt";
+    o.out = "build/test_ppo/group.ckpt";
+    unlink("build/test_ppo/group.ckpt.last");
+    o.train_fn = group_layout_fn;
+    o.train_fn_ctx = &seen;
+    o.prompts = prompts;
+    o.nprompts = 8;
+    o.ppo.rollout_batch = 32; o.ppo.group = 4; o.ppo.minibatch = 16; o.ppo.epochs = 1;
+    o.ppo.max_prompt = 8; o.ppo.max_new = 8; o.ppo.length_penalty = 0;
+    o.ppo.steps = 3;
+    o.quiet = 1;
+    o.metrics = "build/test_ppo/group.metrics.jsonl";
+    PpoRunResult res;
+    int rc = ppo_run(&o, &res, &e);
+    CHECK_MSG(rc == 0, "ppo_run: %s", e.msg);
+    CHECK(seen.calls == 3);
+    CHECK_MSG(seen.mismatched == 0, "%d rows outside their group's prompt", seen.mismatched);
+    CHECK_MSG(seen.min_distinct == 8, "a batch held only %d distinct prompts (want 32 / 4 = 8)", seen.min_distinct);
+    if (rc == 0) ppo_run_result_free(&res);
+    /* a group that does not divide the batch is refused with a message */
+    o.ppo.group = 5;
+    unlink("build/test_ppo/group.ckpt.last");
+    CHECK(ppo_run(&o, &res, &e) != 0);
+    CHECK(strstr(e.msg, "group 5") != NULL);
+}
+
 static void fence_run(float kl_coef, float budget, PpoRunResult *res) {
     fence_run_to(kl_coef, budget, 40, "build/test_ppo/out.ckpt", 0, res);
 }
@@ -302,6 +417,9 @@ TEST(kl_budget_stops_the_run) {
 int main(void) {
     RUN(converges_to_the_known_optimum);
     RUN(large_kl_coefficient_holds_policy_near_reference);
+    RUN(group_baseline_is_leave_one_out);
+    RUN(group_baseline_learns_a_conditional_behaviour_faster);
+    RUN(ppo_run_gives_each_group_one_prompt);
     RUN(keep_smooth_picks_the_step_its_rule_names);
     RUN(fence_catches_overoptimisation_with_a_tiny_kl_coefficient);
     RUN(kl_budget_stops_the_run);

@@ -40,7 +40,9 @@ int cmd_ppo(int argc, char **argv) {
         {"fence-dir", 's', &fence_dir, "DIR", "--fence: where to save the four judges"},
         {"fence-epochs", 'i', &fence_epochs, "N", "--fence: judge training epochs"},
         {"steps", 'l', &steps, "N", "PPO steps"},
-        {"batch", 'i', &o.ppo.rollout_batch, "N", "prompts per step (in all: under mpirun the ranks share them)"},
+        {"batch", 'i', &o.ppo.rollout_batch, "N", "replies per step (in all: under mpirun the ranks share them)"},
+        {"group", 'i', &o.ppo.group, "G", "replies per prompt; each reward is centred on its G-1 siblings' mean "
+                                          "(leave-one-out baseline; G must divide --batch)"},
         {"minibatch", 'i', &o.ppo.minibatch, "N", "sequences per gradient step (in all, shared by the ranks)"},
         {"epochs", 'i', &o.ppo.epochs, "K", "passes over each rollout batch"},
         {"lr", 'f', &o.ppo.lr, "X", "learning rate"},

@@ -50,6 +50,7 @@ struct Ppo {
 void ppo_config_default(PpoConfig *c) {
     memset(c, 0, sizeof *c);
     c->rollout_batch = 32;
+    c->group = 1;
     c->minibatch = 8;
     c->epochs = 2;
     c->max_prompt = 96;
@@ -98,6 +99,10 @@ Ppo *ppo_create(GPT2 *policy, GPT2 *ref, Tokenizer *tok, const PpoConfig *c, Rlh
     }
     if (c->rollout_batch < 1 || c->minibatch < 1 || c->epochs < 1 || c->max_new < 1 || c->max_prompt < 1) {
         rlhf_err(e, "ppo: rollout_batch, minibatch, epochs, max_prompt and max_new must be positive");
+        return NULL;
+    }
+    if (c->group < 1 || c->rollout_batch % c->group) {
+        rlhf_err(e, "ppo: group %d must be at least 1 and divide rollout_batch %d", c->group, c->rollout_batch);
         return NULL;
     }
     if (c->max_prompt + c->max_new > policy->cfg.max_seq_len) {
@@ -188,6 +193,16 @@ static int pack(Ppo *p, const int *rows, int n) {
         }
     }
     return T;
+}
+
+void ppo_group_baseline(float *score, int n, int G) {
+    if (G <= 1) return;
+    for (int g = 0; g + G <= n; g += G) {
+        double sum = 0;
+        for (int i = 0; i < G; i++) sum += score[g + i];
+        /* sum holds the originals, and row i's own value is unchanged when it is read */
+        for (int i = 0; i < G; i++) score[g + i] -= (float)((sum - score[g + i]) / (G - 1));
+    }
 }
 
 static float k3(float logr) { return expf(logr) - 1.0f - logr; }   /* ≥ 0, unbiased for KL */
@@ -472,6 +487,7 @@ int ppo_step(Ppo *p, const char *const *prompts, PpoRewardFn reward, void *rewar
         if (p->finish[b] == SAMPLE_LENGTH || p->finish[b] == SAMPLE_CONTEXT) r += c->length_penalty;
         p->score[b] = r;
     }
+    ppo_group_baseline(p->score, p->B, c->group);
     st->kl_coef = p->beta;
     advantages(p, st);
     if (update(p, st, e)) return -1;

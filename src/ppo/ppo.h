@@ -33,7 +33,10 @@ typedef int (*PpoRewardFn)(void *ctx, const char *const *prompts, const char *co
                            RlhfErr *e);
 
 typedef struct PpoConfig {
-    int rollout_batch;     /* prompts (= replies) per step */
+    int rollout_batch;     /* replies per step (rollout_batch / group distinct prompts) */
+    int group;             /* replies per prompt (1 = plain PPO); rows g·G .. g·G+G−1 share
+                            * a prompt, and each reply's judge reward is centred on the mean
+                            * of its G − 1 siblings' (a leave-one-out baseline, as in RLOO) */
     int minibatch;         /* sequences per gradient step */
     int epochs;            /* K passes over each rollout batch */
     int max_prompt;        /* prompt tokens kept (the end of longer prompts) */
@@ -58,6 +61,14 @@ typedef struct PpoConfig {
 } PpoConfig;
 
 void ppo_config_default(PpoConfig *c);
+
+/* The leave-one-out group baseline, in place: score[i] −= mean of the other
+ * rows of its group of G (rows g·G .. g·G+G−1). G ≤ 1 leaves score alone.
+ * The baseline depends only on the siblings, sampled independently of row i,
+ * so the policy gradient stays unbiased; what it removes is the part of the
+ * reward that the prompt decides (some messages simply score higher), which
+ * otherwise drowns the part the reply controls. */
+void ppo_group_baseline(float *score, int n, int G);
 
 /* Per-step measurements (what the metrics log gets). */
 typedef struct PpoStats {

@@ -285,7 +285,9 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
     char status[128] = "";
     while (ppo_steps_done(p) < o->ppo.steps) {
         long s = ppo_steps_done(p);
-        for (int b = 0; b < B; b++) batch[b] = o->prompts[perm[(size_t)(s * B + b) % (size_t)o->nprompts]];
+        /* rows g·G .. g·G+G−1 share a prompt (G = 1: one reply per prompt) */
+        int G = o->ppo.group > 0 ? o->ppo.group : 1, P = B / G;
+        for (int b = 0; b < B; b++) batch[b] = o->prompts[perm[(size_t)(s * P + b / G) % (size_t)o->nprompts]];
         PpoStats st;
         if (gpt2_copy_params(&rolled, &pol, e)) { free(perm); goto done; }
         if (ppo_step(p, batch, reward_cb, &train_ctx, &st, e)) {
