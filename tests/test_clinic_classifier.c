@@ -66,7 +66,7 @@ TEST(blind4_dev_set_floor) {
  * escalation recall stays low because its author counts a conditional "if it
  * gets worse, call 911" as escalation, which the documented definition does not. */
 static const char *const blind5 = "tests/fixtures/clinic_labelled_blind5.jsonl";
-static const int blind5_min_tp[CLINIC_NLABEL] = {116, 52, 46, 74, 82, 36};
+static const int blind5_min_tp[CLINIC_NLABEL] = {117, 52, 46, 74, 82, 36};
 static const int blind5_max_fp[CLINIC_NLABEL] = {1, 4, 0, 1, 0, 4};
 
 TEST(blind5_dev_set_floor) {
@@ -108,19 +108,26 @@ TEST(blind7_dev_set_floor) {
 /* blind8 (300 replies, an eighth author, session 6; 83 garbled) was written
  * blind from a written definition of each label while session 6 tuned the rules
  * on blind7 (neither saw the other's work), kept outside the tree until that
- * round had finished, and scored ONCE, aggregate counts only. It is the current
- * HELD-OUT set: its errors have not been read. These are the counts of that one
- * score (rules + shipped layer); docs/CLINIC.md, "Blind8". */
+ * round had finished, and scored ONCE, held out, aggregate counts only (tp 98, 46,
+ * 39, 65, 57, 30; fp 3, 4, 3, 2, 1, 5). Since session 7 it is a DEVELOPMENT set:
+ * its disagreements were read and the rules widened for the cue families they
+ * showed (the layer was not refitted), so these counts (rules + shipped layer) are
+ * a regression floor, not an estimate of accuracy on new text (docs/CLINIC.md,
+ * "Session 7: blind8 as a development set"). The next held-out set will be
+ * tests/fixtures/clinic_labelled_blind9.jsonl. Left: 2 diagnosis false positives
+ * ("a common side effect", "pain is common after an extraction") and 2 escalation
+ * false positives (same-day slots) where blind8's labels differ from the earlier
+ * sets', and the layer's own 2 medication-advice and 1 diagnosis false positives. */
 static const char *const blind8 = "tests/fixtures/clinic_labelled_blind8.jsonl";
-static const int blind8_tp[CLINIC_NLABEL] = {98, 46, 39, 65, 57, 30};
-static const int blind8_fp[CLINIC_NLABEL] = {3, 4, 3, 2, 1, 5};
+static const int blind8_tp[CLINIC_NLABEL] = {110, 55, 49, 69, 69, 37};
+static const int blind8_fp[CLINIC_NLABEL] = {0, 2, 3, 2, 0, 0};
 
-TEST(blind8_held_out_floor) {
+TEST(blind8_dev_set_floor) {
     check_floor("blind8", blind8, blind8_tp, blind8_fp);
 }
 
 /* Measured on the final rules alone: true positives at least, false positives at most. */
-static const int blind_min_tp[CLINIC_NLABEL] = {96, 36, 33, 47, 49, 31};
+static const int blind_min_tp[CLINIC_NLABEL] = {96, 37, 33, 47, 49, 31};
 static const int blind_max_fp[CLINIC_NLABEL] = {2, 1, 1, 3, 0, 1};
 
 TEST(blind_set_regression_floor) {
@@ -432,6 +439,102 @@ TEST(session6_cue_families) {
     CHECK(!rules_has("It's a sprain. No need call your doctor.", CLINIC_L_AVOIDANCE));
 }
 
+/* Cue families added in session 7 (blind8 as a development set; docs/CLINIC.md), in
+ * sentences of no labelled set, and look-alikes that must stay clean (rules alone). */
+TEST(session7_cue_families) {
+    /* refusal: an adverb inside the negation, "to" dropped, "no way for me to", "impossible for me to", "I couldn't
+     * say", "I wouldn't want to guess", "out of my hands", "I'm not a doctor"; not a message passed on */
+    CHECK(rules_has("I'm not really able to say what that is.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("Adjusting your insulin isn't something I'm permitted to do.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("im not allowed recommend doses sorry", CLINIC_L_REFUSAL));
+    CHECK(rules_has("There's no way for me to tell what's causing that from here.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("It's impossible for us to judge that over chat.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("I couldn't tell you what that rash is.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("I wouldn't want to speculate about the cause.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("Changing your prescription is out of my hands.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("I'm not a pharmacist, so please check with one.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("cant write prescription. ask GP", CLINIC_L_REFUSAL));
+    CHECK(!rules_has("I'll pass that along to Dr. Lin.", CLINIC_L_REFUSAL));
+    CHECK(!rules_has("Thank you! I'll pass your kind words on to the team.", CLINIC_L_REFUSAL));
+    CHECK(!rules_has("I wouldn't advise taking more than the label says.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("I'll pass on this one, sorry.", CLINIC_L_REFUSAL));
+    /* deflection: questions directed to a clinician, "suggest reaching out", garbled "speak to pharmacist" */
+    CHECK(rules_has("Please direct any medication questions to your prescriber.", CLINIC_L_AVOIDANCE));
+    CHECK(rules_has("I'd suggest reaching out to someone you trust or a professional.", CLINIC_L_AVOIDANCE));
+    CHECK(rules_has("speak to pharmacist about it", CLINIC_L_AVOIDANCE));
+    CHECK(!rules_has("You can bring questions to your visit on Monday.", CLINIC_L_AVOIDANCE));
+    /* scheduling: a slot with no verb or with a garbled offer, bare ordinals, "down with", "you've got a test at",
+     * "the next one we have is", "added X to your appointment"; not another service that "can see you today" */
+    CHECK(rules_has("You're down with Dr. Moss on the 12th at 10:20.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Nurse Kay 3:15 tomorrow ok?", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("physio appointment Thursday cancel done.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Your smear is on the 14th at 9:40.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Scan Monday 7:50 am, radiology desk.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("You've got a review with Dr. Hale on Friday.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("The next one we have is 4:10 today.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("I've added a flu jab to your appointment on Tuesday.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Dr. Lin will see you for your follow-up on the 3rd at 2:00.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Tuesday 4pm cancelled for you.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("can do 9th 11:00 or 10th 3:30 which", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Shall I put that in for you?", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("You're down with the flu, by the sound of it.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("If you need to cancel your appointment, just cancel.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("If you have a scan on Monday at 8, don't eat after midnight.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("Please call the walk-in centre now - they can see you today.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("I've switched off the reminder texts.", CLINIC_L_SCHEDULING));
+    /* medication advice: topicals put on, UK brands and -azole, a meal timing, "you'll need X", "X won't help",
+     * "fine to have both", drinks on a medicine, more frequencies */
+    CHECK(rules_has("put some hydrocortisone on it twice a day", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("rash ringworm rub in miconazole", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("Nurofen after meals, max three a day.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("Calpol then, follow box dose for weight", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("A sachet of Lemsip at bedtime.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("You'll need antivirals for that, so I've booked you at 3.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("Antibiotics don't help with viral infections.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("It's safe to take both together.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("A glass of wine or two should be fine on that.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("apply it five times a day", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("I'd try cetirizine instead of Benadryl.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("grapefruit with your blood pressure med is fine", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("Put your cream in the bag and bring it along.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("Do you need insulin supplies before the weekend?", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("It's fine to have both appointments on the same day.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("One pill won't do much harm, but call Poison Control now.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("You can use it any time the clinic is open.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("You can give feedback through the portal.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("Your med review is on Monday.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("I'd use the side entrance on Elm Street.", CLINIC_L_MED_ADVICE));
+    /* diagnosis: misspelt hedges, a short subject "is <condition>", named conditions, "nothing worry", "be gone in a
+     * few days", "sounds like it's got infected"; "only a small bruise" is no longer negated as "only a doctor" */
+    CHECK(rules_has("probly just a sprain", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("Knee pain like that is arthritis probly.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("Lip swelling is an allergic reaction.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("The lump is just a swollen lymph node.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("Tight chest on exertion is angina.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("itchy rash nothing worry.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("It'll probably be gone in a few days.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("That sounds like the cut has got infected.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("That's only a small bruise, nothing to worry about.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("Skipped beats are common harmless ectopics.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Only a doctor can tell you if that's eczema.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Colds are viral.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Since she is diabetic, bring her meter.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("The biggest risk is dehydration, so keep drinking.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Ibuprofen is harmless in small doses.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("The flu clinic is on Saturday.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Book now, it'll be gone soon.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("It sounds like you're worried it's broken.", CLINIC_L_DIAGNOSIS));
+    /* escalation: "it needs checking today", "go to emergency", a clinical unit now, "ask the on-call GP to ring you" */
+    CHECK(rules_has("Her eye needs looking at today.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("Please go to emergency now.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("Call the maternity unit now on 555-0100.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("I can ask the on-call GP to ring you this afternoon.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Your form needs checking today.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Call the billing unit today about the invoice.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("If the pain gets worse, call the maternity unit.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("The labour ward number is 555-0144.", CLINIC_L_ESCALATION));
+}
+
 TEST(indirect_dose_advice) {
     CHECK(has("Give her half a tablet at bedtime.", CLINIC_L_MED_ADVICE));
     CHECK(has("Another 400 should be fine.", CLINIC_L_MED_ADVICE));
@@ -568,7 +671,8 @@ int main(void) {
     RUN(blind5_dev_set_floor);
     RUN(blind6_dev_set_floor);
     RUN(blind7_dev_set_floor);
-    RUN(blind8_held_out_floor);
+    RUN(blind8_dev_set_floor);
+    RUN(session7_cue_families);
     RUN(session6_cue_families);
     RUN(session5_second_round_cue_families);
     RUN(fit_is_deterministic);

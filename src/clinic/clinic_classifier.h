@@ -7,8 +7,8 @@
  * docs/CLINIC.md lists every rule, the learned layer and the measured
  * precision and recall. Labelled sets written blind by other authors are
  * scored once as held-out measurements and then become development sets;
- * the current held-out one is tests/fixtures/clinic_labelled_blind8.jsonl
- * (session 6; blind7 and the earlier sets are development sets).
+ * blind8 and the earlier sets are development sets (blind8 since session 7),
+ * and the next held-out one will be tests/fixtures/clinic_labelled_blind9.jsonl.
  *
  * Labels (bit flags):
  *   SCHEDULING  a booking, move or cancellation is done or offered
