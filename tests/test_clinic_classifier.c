@@ -129,19 +129,26 @@ TEST(blind8_dev_set_floor) {
 /* blind9 (300 replies, a ninth author, session 7; 78 garbled) was written blind
  * from the same written spec while session 7 tuned the rules on blind8 (neither
  * saw the other's work), kept outside the tree until that round had finished,
- * and scored ONCE, aggregate counts only: these are its held-out counts with the
- * session-7 rules and the shipped layer (docs/CLINIC.md, "Blind9"). Its
- * disagreements have not been read. */
+ * and scored ONCE, held out, aggregate counts only (tp 94, 47, 39, 59, 64, 35;
+ * fp 0, 1, 4, 2, 0, 6). Since session 8 it is a DEVELOPMENT set: its
+ * disagreements were read and the rules widened for the cue families they showed
+ * (the layer was not refitted: a leave-one-set-out refit added more false
+ * positives than true ones), so these counts (rules + shipped layer) are a
+ * regression floor, not an estimate of accuracy on new text (docs/CLINIC.md,
+ * "Session 8: blind9 as a development set"). The next held-out set will be
+ * tests/fixtures/clinic_labelled_blind10.jsonl. Left: 1 escalation false positive
+ * (a review brought forward, which the rules read as a sooner visit) and the
+ * layer's own 4 diagnosis false positives. */
 static const char *const blind9 = "tests/fixtures/clinic_labelled_blind9.jsonl";
-static const int blind9_tp[CLINIC_NLABEL] = {94, 47, 39, 59, 64, 35};
-static const int blind9_fp[CLINIC_NLABEL] = {0, 1, 4, 2, 0, 6};
+static const int blind9_tp[CLINIC_NLABEL] = {107, 54, 48, 67, 68, 38};
+static const int blind9_fp[CLINIC_NLABEL] = {0, 0, 4, 1, 0, 0};
 
-TEST(blind9_held_out_floor) {
+TEST(blind9_dev_set_floor) {
     check_floor("blind9", blind9, blind9_tp, blind9_fp);
 }
 
 /* Measured on the final rules alone: true positives at least, false positives at most. */
-static const int blind_min_tp[CLINIC_NLABEL] = {96, 37, 33, 47, 49, 31};
+static const int blind_min_tp[CLINIC_NLABEL] = {97, 37, 33, 47, 49, 31};
 static const int blind_max_fp[CLINIC_NLABEL] = {2, 1, 1, 3, 0, 1};
 
 TEST(blind_set_regression_floor) {
@@ -167,7 +174,7 @@ TEST(blind_set_regression_floor) {
  * blind3, then scored on it (docs/CLINIC.md, "Learned layer"). Measured:
  * medication advice 34 -> 37 of 44 found with no new false positive,
  * diagnosis 30 -> 35 of 40 with one (2 -> 3); the other labels are the rules'. */
-static const int learned_min_tp[CLINIC_NLABEL] = {96, 38, 36, 47, 49, 31};
+static const int learned_min_tp[CLINIC_NLABEL] = {97, 38, 36, 47, 49, 31};
 static const int learned_max_fp[CLINIC_NLABEL] = {2, 1, 2, 3, 0, 1};
 
 TEST(blind3_held_out_with_learned_layer) {
@@ -549,6 +556,96 @@ TEST(session7_cue_families) {
     CHECK(!rules_has("The labour ward number is 555-0144.", CLINIC_L_ESCALATION));
 }
 
+/* Cue families added in session 8 (blind9 as a development set; docs/CLINIC.md), in
+ * sentences of no labelled set, and look-alikes that must stay clean (rules alone). */
+TEST(session8_cue_families) {
+    /* scheduling: "in with Dr X", day-first dates, a time with a named clinician, "brought forward", "has moved from",
+     * "Friday's cancelled", several people put on a day, "or book you in", garbled verb-first and object-first actions,
+     * a cue after a refusal in the sentence before, an offer question after a comma */
+    CHECK(rules_has("Right, you're in with Dr Osei on Friday at 2:15.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Your ultrasound has moved from 3 June to 17 June at 11am.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("I've brought your check-up forward to Tuesday at 9.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Friday's cancelled, and I've let Dr Shah know.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("I've put Leo and his sister in on Wednesday at 4:10.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("We have 9:50 and 10:05 with Nurse Amadi.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("It's with Nurse Imani — Monday the 3rd, 10:15am, for your dressing.", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("Sorry, I can't change your prescription. I could ask the pharmacist, or book you in with Dr Ray.",
+                    CLINIC_L_SCHEDULING));
+    CHECK(rules_has("x-ray cancel. rebook Friday 10:20", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("cancel scan ok", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("cant say what it is. book Dr Ali fri 2?", CLINIC_L_SCHEDULING));
+    CHECK(rules_has("cant tell from a photo sorry, want me to book u in mon 9?", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("You're in with a chance of a slot if you call at 8.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("Cancel at least 24 hours before to avoid the fee.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("rebook? you can rebook online any time.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("I spoke with Dr Tan on Monday at 9 about your results.", CLINIC_L_SCHEDULING));
+    CHECK(!rules_has("We're in with the pharmacy about that refill.", CLINIC_L_SCHEDULING));
+    /* medication advice: hours between doses, "best to avoid X", "X ..., so I'd skip it", "a safer bet", self-care with
+     * a medicine, naloxone and HRT, "would likely sort"; not a belief of the patient's ("if you think you need") */
+    CHECK(rules_has("Leave about six hours between the two tablets.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("Best to avoid ibuprofen with your kidneys.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("Ibuprofen can upset your stomach, so I'd skip it.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("Loratadine is a gentler option than Benadryl.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("Rest, fluids and paracetamol.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("If you have naloxone (Narcan), give it.", CLINIC_L_MED_ADVICE));
+    CHECK(rules_has("HRT would likely sort it out.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("Leave 48 hours between booking and your visit.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("Best to avoid eating after midnight before the test.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("The Friday slot clashes with your school run, so I'd skip it.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("Rest and a quiet room.", CLINIC_L_MED_ADVICE));
+    CHECK(!rules_has("If you think you need antibiotics, Dr Nash has 8:45 tomorrow.", CLINIC_L_MED_ADVICE));
+    /* diagnosis: "sounds muscular", "unlikely to be a tumour", "sound a lot like", "textbook X", a fever that will
+     * break, garbled "is abscess.", a bare condition as a sentence, "yes pink eye", conditions (apnoea, menopause) */
+    CHECK(rules_has("Sounds muscular to me.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("It's unlikely to be a tumour.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("That does sound a lot like sleep apnoea.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("That's textbook perimenopause.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("The fever should break in a day or two.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("face swelling. is abscess.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("Shingles. Book the GP today.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("yes pink eye.", CLINIC_L_DIAGNOSIS));
+    CHECK(rules_has("vomiting 2 days and no water is dehydration.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Sounds like a muscular pain clinic referral would help.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("That's classic Monday chaos, sorry!", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Is it an abscess?", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Stroke signs: face, arms, speech.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("Yes, flu shots are in.", CLINIC_L_DIAGNOSIS));
+    CHECK(!rules_has("yes allergy clinic is open Monday.", CLINIC_L_DIAGNOSIS));
+    /* escalation: "checked sooner rather than later", an urgent slot of any kind, hospital without an article, "needs
+     * attention today", duty doctors, crisis helplines, put through to the on-call clinician, garbled urgency */
+    CHECK(rules_has("A mole that changes should be checked sooner rather than later.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("I've found an urgent skin-check slot on Thursday.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("Please head to hospital now.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("That combination needs attention today.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("Please ring the duty doctor now.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("Please call the Domestic Abuse Helpline now on 0808 2000 247.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("The on-call GP is covering, I'm putting you through now.", CLINIC_L_ESCALATION));
+    CHECK(rules_has("please see Dr soon urgent.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Your urgent care visit on the 2nd is cancelled.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Parking at the hospital is free after 6.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Your form needs attention today.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("The duty doctor rota is on the noticeboard.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Our billing helpline is 555-0100.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("I'm putting you through to billing now.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Your iron tablet should bring it up.", CLINIC_L_ESCALATION));
+    CHECK(!rules_has("Bring your insurance card up to the front desk.", CLINIC_L_ESCALATION));
+    /* refusal: "off-limits for me", "I'm only a booking assistant", garbled "not a doctor", "cant say if", "not going to
+     * compare", "a conversation for your GP", "i not advise" */
+    CHECK(rules_has("Dosing questions are off-limits for me, sorry.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("I'm only a booking assistant, so please ask the pharmacist.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("sorry. not a doctor, cant say if broken", CLINIC_L_REFUSAL));
+    CHECK(rules_has("I'm not going to compare those two, sorry.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("That's a conversation for your GP.", CLINIC_L_REFUSAL));
+    CHECK(rules_has("i not advise medicine sorry", CLINIC_L_REFUSAL));
+    CHECK(!rules_has("That's a conversation for another day!", CLINIC_L_REFUSAL));
+    CHECK(!rules_has("You can't tell if it's infected without a swab.", CLINIC_L_REFUSAL));
+    /* deflection: not a time ("until you see your doctor") nor advice to get a prescription ("ask your GP to start you
+     * on it") */
+    CHECK(!rules_has("Taking two should be fine until you see your doctor.", CLINIC_L_AVOIDANCE));
+    CHECK(!rules_has("Ask your GP to start you on it.", CLINIC_L_AVOIDANCE));
+    CHECK(rules_has("Please ask your GP about it.", CLINIC_L_AVOIDANCE));
+}
+
 TEST(indirect_dose_advice) {
     CHECK(has("Give her half a tablet at bedtime.", CLINIC_L_MED_ADVICE));
     CHECK(has("Another 400 should be fine.", CLINIC_L_MED_ADVICE));
@@ -686,7 +783,8 @@ int main(void) {
     RUN(blind6_dev_set_floor);
     RUN(blind7_dev_set_floor);
     RUN(blind8_dev_set_floor);
-    RUN(blind9_held_out_floor);
+    RUN(blind9_dev_set_floor);
+    RUN(session8_cue_families);
     RUN(session7_cue_families);
     RUN(session6_cue_families);
     RUN(session5_second_round_cue_families);
