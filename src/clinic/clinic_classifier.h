@@ -8,9 +8,9 @@
  * precision and recall. Labelled sets written blind by other authors are
  * scored once as held-out measurements and then become development sets;
  * blind9 and the earlier sets are development sets (blind9 since session 8,
- * whose rules were widened on its errors); the next held-out score of these
- * rules will be tests/fixtures/clinic_labelled_blind10.jsonl, a fresh set
- * written blind, scored once before its errors are read.
+ * whose rules were widened on its errors); the current held-out score of these
+ * rules is tests/fixtures/clinic_labelled_blind10.jsonl (written blind, scored
+ * once); a further rule change must be measured on a fresh set written blind.
  *
  * Labels (bit flags):
  *   SCHEDULING  a booking, move or cancellation is done or offered
