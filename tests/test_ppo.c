@@ -32,6 +32,7 @@ static int count_a(void *ctx, const char *const *prompts, const char *const *rep
 }
 
 enum { STEPS_COND = 30 };
+static int g_kl_in_loss = 0;   /* run_ppo_on passes it on */
 
 typedef struct Run {
     float first_reward, last_reward, last_kl, min_kl;
@@ -75,6 +76,7 @@ static Run run_ppo_on(PpoRewardFn fn, const char *const *set, int nset, float kl
     c.length_penalty = 0.0f;
     c.seed = 5;
     c.group = group;
+    c.kl_in_loss = g_kl_in_loss;
     Ppo *p = ppo_create(&pol, &ref, tok, &c, &e);
     if (!p) { fprintf(stderr, "%s\n", e.msg); exit(1); }
     const char *prompts[32];
@@ -117,6 +119,18 @@ TEST(large_kl_coefficient_holds_policy_near_reference) {
     CHECK_MSG(held.last_kl < 0.25f * free_run.last_kl, "KL with beta=2 (%.3f) not well below beta=0 (%.3f)",
               held.last_kl, free_run.last_kl);
     CHECK(held.last_reward < free_run.last_reward);
+}
+
+TEST(kl_in_the_loss_holds_policy_near_reference) {
+    g_kl_in_loss = 1;
+    Run free_run = run_ppo(0.0f, 25), held = run_ppo(2.0f, 25);
+    g_kl_in_loss = 0;
+    fprintf(stderr, "  kl in the loss: beta=0 %.3f, beta=2 %.3f; reward %.3f vs %.3f\n", free_run.last_kl, held.last_kl,
+            free_run.last_reward, held.last_reward);
+    CHECK(held.min_kl >= 0.0f);
+    CHECK_MSG(held.last_kl < 0.25f * free_run.last_kl, "KL with beta=2 (%.3f) not well below beta=0 (%.3f)",
+              held.last_kl, free_run.last_kl);
+    CHECK(free_run.last_reward > 0.6f);   /* with β = 0 the mode changes nothing */
 }
 
 TEST(group_baseline_is_leave_one_out) {
@@ -417,6 +431,7 @@ TEST(kl_budget_stops_the_run) {
 int main(void) {
     RUN(converges_to_the_known_optimum);
     RUN(large_kl_coefficient_holds_policy_near_reference);
+    RUN(kl_in_the_loss_holds_policy_near_reference);
     RUN(group_baseline_is_leave_one_out);
     RUN(group_baseline_learns_a_conditional_behaviour_faster);
     RUN(ppo_run_gives_each_group_one_prompt);

@@ -50,6 +50,7 @@ int cmd_ppo(int argc, char **argv) {
         {"max-prompt", 'i', &o.ppo.max_prompt, "N", "prompt tokens kept (the end)"},
         {"temperature", 'f', &o.ppo.temperature, "T", "rollout sampling temperature"},
         {"kl-coef", 'f', &o.ppo.kl_coef, "B", "per-token KL penalty β (the HH paper used 0.001)"},
+        {"kl-in-loss", 'b', &o.ppo.kl_in_loss, NULL, "KL penalty as a loss term (β·k3 per token) instead of a per-token reward"},
         {"kl-target", 'f', &o.ppo.kl_target, "X", "adaptive β toward this KL per reply (0 = fixed β)"},
         {"kl-budget", 'f', &o.kl_budget, "X", "stop when sqrt(KL) reaches X"},
         {"gamma", 'f', &o.ppo.gamma, "G", "GAE discount"},

@@ -310,7 +310,7 @@ static void advantages(Ppo *p, PpoStats *st) {
         const float *lo = p->old_logp + (size_t)b * p->R, *lr = p->ref_logp + (size_t)b * p->R;
         double kl_row = 0, tot = 0;
         for (int k = 0; k < n; k++) {
-            r[k] = -p->beta * (lo[k] - lr[k]);
+            r[k] = c->kl_in_loss ? 0.0f : -p->beta * (lo[k] - lr[k]);
             kl_row += k3(lr[k] - lo[k]);
             ent_sum += p->ent[(size_t)b * p->R + k];
         }
@@ -411,6 +411,12 @@ static int update(Ppo *p, PpoStats *st, RlhfErr *e) {
                     float dv = (l1 >= l2) ? (v - G) : ((fabsf(v - vo) <= c->clip_value) ? (vc - G) : 0.0f);
                     p->mb_dval[at] = c->vf_coef * dv * inv;
                     if (c->ent_coef != 0.0f) p->mb_dent[at] = -c->ent_coef * inv;
+                    if (c->kl_in_loss) {
+                        /* β·k3(log π_ref − log π): d/d log π = β(1 − π_ref/π), zero at π = π_ref */
+                        float d = p->ref_logp[o] - logp;
+                        pl += p->beta * k3(d);
+                        p->mb_dlogp[at] += p->beta * (1.0f - expf(d)) * inv;
+                    }
                 }
                 toks += p->rlen[b];
             }

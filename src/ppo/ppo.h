@@ -48,6 +48,9 @@ typedef struct PpoConfig {
     float vf_coef;         /* weight of the value loss */
     float ent_coef;        /* entropy bonus (0 = none) */
     float kl_coef;         /* β of the per-token KL penalty; the HH paper used 0.001 */
+    int kl_in_loss;        /* 1: the KL penalty is a term of the loss, β·k3 per token with its
+                            * own gradient β(1 − π_ref/π), instead of a per-token reward that
+                            * the returns sum over the rest of the reply (as GRPO does) */
     float kl_target;       /* > 0: adaptive β toward this KL per reply (Ziegler et al.) */
     float kl_horizon;      /* adaptive controller horizon in replies */
     float gamma, lam;      /* GAE (defaults 1, 0.95) */
