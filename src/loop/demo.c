@@ -475,9 +475,18 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     po.ppo.minibatch = 16;
     po.ppo.max_new = 64;
     po.ppo.max_prompt = 160;
-    po.ppo.lr = 2e-5f;
     po.ppo.epochs = 4;        /* four passes over each batch: more reward per unit of KL here */
-    po.ppo.kl_coef = 0.01f;   /* small: the KL budget, not β, is what holds the policy near SFT */
+    /* β 0.3: PPO climbs toward π_ref·exp(r/β), an optimum inside the budget, and
+     * gets more held-out judge reward per nat than with a tiny β that leaves the
+     * budget alone to stop it. 4 replies a prompt with a leave-one-out baseline,
+     * so what a reply adds is not drowned by how the prompt scores; λ = 1, so the
+     * first tokens of a reply (where it decides to route or refuse) get the whole
+     * reward, not 0.95^length of it through a value head that barely knows it;
+     * lr 1e-5, smaller careful steps (docs/PPO.md, "Session 6" and "Session 7") */
+    po.ppo.kl_coef = 0.3f;
+    po.ppo.group = 4;
+    po.ppo.lam = 1.0f;
+    po.ppo.lr = 1e-5f;
     po.kl_budget = (float)sqrt(bon_kl);
     po.resume = 1;
     const char *tax_files[2];
