@@ -181,6 +181,21 @@ static int true_fn(void *ctx, const char *const *texts, int n, float *out, RlhfE
     return 0;
 }
 
+/* A random 1-layer policy over bytes, saved where ppo_run can load it. */
+static void save_start_ckpt(const char *path) {
+    mkdir("build", 0755);
+    mkdir("build/test_ppo", 0755);
+    RlhfErr e;
+    Tokenizer *tok = byte_tokenizer();
+    GPT2Config cfg = {.max_seq_len = 32, .vocab_size = tok_vocab_size(tok), .n_layer = 1, .n_head = 2, .n_embd = 32};
+    GPT2 pol;
+    gpt2_create(&pol, &cfg, 0, &e);
+    gpt2_init_weights(&pol, 3);
+    REQUIRE(model_file_save(path, &pol, tok, NULL, NULL, NULL, 0, &e) == 0);
+    gpt2_free(&pol);
+    tok_free(tok);
+}
+
 /* The fence's toy task: start.ckpt, proxy train judge, true test judge; `steps`
  * PPO steps into `out` (resuming from out.last when resume is set). */
 static int g_keep_smooth = 3;   /* ppo_run's default; fence_run_to passes it on */
@@ -221,17 +236,8 @@ static long smoothed_best_step(const PpoRunResult *r, int k, float budget) {
 }
 
 static void fence_run_to(float kl_coef, float budget, long steps, const char *out, int resume, PpoRunResult *res) {
-    mkdir("build", 0755);
-    mkdir("build/test_ppo", 0755);
     RlhfErr e;
-    Tokenizer *tok = byte_tokenizer();
-    GPT2Config cfg = {.max_seq_len = 32, .vocab_size = tok_vocab_size(tok), .n_layer = 1, .n_head = 2, .n_embd = 32};
-    GPT2 pol;
-    gpt2_create(&pol, &cfg, 0, &e);
-    gpt2_init_weights(&pol, 3);
-    REQUIRE(model_file_save("build/test_ppo/start.ckpt", &pol, tok, NULL, NULL, NULL, 0, &e) == 0);
-    gpt2_free(&pol);
-    tok_free(tok);
+    save_start_ckpt("build/test_ppo/start.ckpt");
     const char *prompts[4] = {"Say:", "Say:", "Say:", "Say:"};
     char last[256], metrics[256];
     snprintf(last, sizeof last, "%s.last", out);
@@ -279,17 +285,8 @@ static int group_layout_fn(void *ctx, const char *const *texts, int n, float *ou
 }
 
 TEST(ppo_run_gives_each_group_one_prompt) {
-    mkdir("build", 0755);
-    mkdir("build/test_ppo", 0755);
     RlhfErr e;
-    Tokenizer *tok = byte_tokenizer();
-    GPT2Config cfg = {.max_seq_len = 32, .vocab_size = tok_vocab_size(tok), .n_layer = 1, .n_head = 2, .n_embd = 32};
-    GPT2 pol;
-    gpt2_create(&pol, &cfg, 0, &e);
-    gpt2_init_weights(&pol, 3);
-    REQUIRE(model_file_save("build/test_ppo/start-g.ckpt", &pol, tok, NULL, NULL, NULL, 0, &e) == 0);
-    gpt2_free(&pol);
-    tok_free(tok);
+    save_start_ckpt("build/test_ppo/start-g.ckpt");
     const char *prompts[8] = {"P0:", "P1:", "P2:", "P3:", "P4:", "P5:", "P6:", "P7:"};
     GroupSeen seen = {0, 0, 1 << 30};
     PpoRunOpts o;
