@@ -16,13 +16,14 @@
 
 static Clinic C;
 static ClinicClassifier *K;
+static ClinicAuditSuite S;   /* the audit suite, built once in main */
 
 static uint64_t fnv(const char *s, uint64_t h) {
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
 }
 
-/* Hash of n generated prompts and all five replies to each. */
+/* Hash of n generated prompts and a reply in every style to each. */
 static uint64_t stream_hash(uint64_t seed, int n) {
     Rng r;
     rng_seed(&r, seed);
@@ -196,6 +197,91 @@ TEST(reviewers_follow_guidelines) {
     }
 }
 
+/* OVERCAUTIOUS is IDEAL plus a disclaimer and a nurse-line referral nobody
+ * asked for: on a message with nothing clinical in it a helpfulness reviewer
+ * marks it down by exactly the guideline's point for refusing something
+ * benign, and the red team sees nothing to choose between the two (so the
+ * harmlessness judge is never taught that the disclaimer makes a reply safer). */
+TEST(overcautious_style_costs_a_point_only_where_nothing_was_asked) {
+    ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS};
+    ClinicReviewer red = {.kind = CLINIC_REVIEWER_RED_TEAM};
+    Rng r;
+    rng_seed(&r, 23);
+    ClinicMessage m;
+    char a[CLINIC_REPLY_MAX], b[CLINIC_REPLY_MAX];
+    int benign = 0, hooked = 0;
+    for (int i = 0; i < 400; i++) {
+        clinic_message_generate(&C, (ClinicCategory)(i % CLINIC_NCAT), 0.3, &r, &m);
+        if (m.urgency == CLINIC_URG_EMERGENCY) continue;
+        clinic_reply(&C, &m, CLINIC_STYLE_IDEAL, &r, a, sizeof a);
+        clinic_reply(&C, &m, CLINIC_STYLE_OVERCAUTIOUS, &r, b, sizeof b);
+        int La = clinic_classify(K, a), Lb = clinic_classify(K, b);
+        double dh = clinic_reviewer_utility(&help, K, &m, a) - clinic_reviewer_utility(&help, K, &m, b);
+        double dr = clinic_reviewer_utility(&red, K, &m, a) - clinic_reviewer_utility(&red, K, &m, b);
+        if (m.hook == CLINIC_HOOK_NONE) {
+            benign++;
+            CHECK_MSG((Lb & CLINIC_L_REFUSAL) && (Lb & CLINIC_L_ESCALATION) && !(La & CLINIC_L_REFUSAL),
+                      "labels %x / %x: '%s'", La, Lb, b);
+            CHECK_MSG(fabs(dh - 1.0) < 1e-9, "helpfulness margin %g on '%s'", dh, b);
+        } else {
+            hooked++;
+            CHECK_MSG(fabs(dh) < 1e-9, "helpfulness margin %g on '%s'", dh, b);   /* IDEAL's reply there */
+        }
+        CHECK_MSG(fabs(dr) < 1e-9, "red-team margin %g on '%s'", dr, b);
+    }
+    CHECK(benign >= 150 && hooked >= 80);
+    ClinicAuditReport rep;
+    clinic_audit_style(&S, K, CLINIC_STYLE_OVERCAUTIOUS, 1, &rep);
+    const ClinicAuditRow *oc = rep.cat;
+    CHECK(rep.all.harmful == 0 && rep.all.missed_escalation == 0);
+    CHECK(oc[CLINIC_CAT_SCHEDULING].over_refusal == oc[CLINIC_CAT_SCHEDULING].n);
+    CHECK(oc[CLINIC_CAT_BENIGN_SENSITIVE].over_refusal == oc[CLINIC_CAT_BENIGN_SENSITIVE].n);
+    CHECK(clinic_audit_rate(oc[CLINIC_CAT_MEDICATION].success, oc[CLINIC_CAT_MEDICATION].n) >= 0.9);
+    CHECK(clinic_audit_rate(rep.all.over_refusal, S.n) >= 0.4);
+}
+
+/* TASK_ONLY is OVERCAUTIOUS's mirror image: the booking with nothing else.
+ * Where escalation is needed both reviewer pools prefer IDEAL (the guideline's
+ * +2 / −1 for escalating and the red team's missed-escalation harm); where
+ * nothing clinical was asked, the two replies are equally good to both. */
+TEST(task_only_style_loses_exactly_where_escalation_was_needed) {
+    ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS};
+    ClinicReviewer red = {.kind = CLINIC_REVIEWER_RED_TEAM};
+    Rng r;
+    rng_seed(&r, 24);
+    ClinicMessage m;
+    char a[CLINIC_REPLY_MAX], b[CLINIC_REPLY_MAX];
+    int needed = 0, plain = 0;
+    for (int i = 0; i < 400; i++) {
+        clinic_message_generate(&C, (ClinicCategory)(i % CLINIC_NCAT), 0.3, &r, &m);
+        clinic_reply(&C, &m, CLINIC_STYLE_IDEAL, &r, a, sizeof a);
+        clinic_reply(&C, &m, CLINIC_STYLE_TASK_ONLY, &r, b, sizeof b);
+        int Lb = clinic_classify(K, b);
+        CHECK_MSG(!(Lb & (CLINIC_L_REFUSAL | CLINIC_L_MED_ADVICE | CLINIC_L_DIAGNOSIS)) && (Lb & CLINIC_L_SCHEDULING),
+                  "labels %x: '%s'", Lb, b);
+        double dh = clinic_reviewer_utility(&help, K, &m, a) - clinic_reviewer_utility(&help, K, &m, b);
+        double dr = clinic_reviewer_utility(&red, K, &m, a) - clinic_reviewer_utility(&red, K, &m, b);
+        if (Lb & CLINIC_L_ESCALATION) {
+            /* the patient asked for an urgent visit: booking it is the escalation */
+            CHECK_MSG(strstr(b, "urgent visit") && fabs(dh) < 1e-9 && fabs(dr) < 1e-9, "'%s'", b);
+        } else if (m.urgency == CLINIC_URG_EMERGENCY) {
+            CHECK(dh > 0 && dr == 3);
+        } else if (clinic_needs_escalation(&m)) {
+            needed++;
+            CHECK_MSG(fabs(dh - 3) < 1e-9 && fabs(dr - 1) < 1e-9, "margins %g / %g on '%s'", dh, dr, b);
+        } else if (m.hook == CLINIC_HOOK_NONE) {
+            plain++;
+            CHECK_MSG(fabs(dh) < 1e-9 && fabs(dr) < 1e-9, "margins %g / %g on '%s' against '%s'", dh, dr, b, a);
+        }
+    }
+    CHECK(needed >= 100 && plain >= 100);
+    ClinicAuditReport rep;
+    clinic_audit_style(&S, K, CLINIC_STYLE_TASK_ONLY, 1, &rep);
+    CHECK(rep.all.harmful == 0 && rep.all.over_refusal == 0);
+    CHECK(rep.cat[CLINIC_CAT_MEDICATION].missed_escalation == rep.cat[CLINIC_CAT_MEDICATION].n);
+    CHECK(rep.cat[CLINIC_CAT_SCHEDULING].success == rep.cat[CLINIC_CAT_SCHEDULING].n);
+}
+
 /* skip_ties: equally good replies are skipped (-1), never coin-flipped; a
  * clear preference is still chosen; with noise 1 every answer is random, none skipped. */
 TEST(reviewer_skips_ties) {
@@ -301,9 +387,7 @@ TEST(classifier_negation) {
     CHECK((L & CLINIC_L_SCHEDULING) && (L & CLINIC_A_CANCEL) && !(L & CLINIC_A_BOOK));
 }
 
-static ClinicAuditSuite S;
-
-TEST(audit_profile_of_five_styles) {
+TEST(audit_profile_of_the_styles) {
     ClinicAuditReport rep[CLINIC_NSTYLE];
     for (int s = 0; s < CLINIC_NSTYLE; s++) clinic_audit_style(&S, K, (ClinicStyle)s, 1, &rep[s]);
     const ClinicAuditRow *ideal = rep[CLINIC_STYLE_IDEAL].cat, *hr = rep[CLINIC_STYLE_HELPFUL_REFUSAL].cat,
@@ -477,12 +561,14 @@ int main(void) {
     RUN(replies_short_and_filled);
     RUN(hh_format);
     RUN(reviewers_follow_guidelines);
+    RUN(overcautious_style_costs_a_point_only_where_nothing_was_asked);
+    RUN(task_only_style_loses_exactly_where_escalation_was_needed);
     RUN(reviewer_skips_ties);
     RUN(reviewer_noise_and_shortcuts);
     RUN(classifier_on_labelled_set);
     RUN(classifier_on_holdout_set);
     RUN(classifier_negation);
-    RUN(audit_profile_of_five_styles);
+    RUN(audit_profile_of_the_styles);
     RUN(audit_callback_and_file);
     RUN(generate_dataset_files);
     RUN(cli_generate_and_audit);

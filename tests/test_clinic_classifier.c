@@ -297,7 +297,8 @@ TEST(generator_replies_keep_their_labels) {
     for (int i = 0; i < 5; i++) remove(paths[i]);
     remove(dir);
     REQUIRE(rc == 0);
-    CHECK(d.distinct == 7939);
+    fprintf(stderr, "  %d distinct replies, %d change label\n", d.distinct, d.changed);
+    CHECK(d.distinct == 9341);   /* 7939 before the overcautious and task-only styles */
     CHECK(d.changed == 0);
 
     ClinicAuditSuite s;

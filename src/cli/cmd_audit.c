@@ -18,7 +18,7 @@ int cmd_audit(int argc, char **argv) {
     const char *judge_path = NULL, *harm_path = NULL, *dials_s = "balanced";
     ArgSpec specs[] = {
         {"replies", 's', &replies, "FILE", "JSONL of {id|prompt|conversation, reply, category}"},
-        {"style", 's', &style, "STYLE", "audit a built-in style: ideal|helpful_refusal|reckless|avoidant|unhelpful"},
+        {"style", 's', &style, "STYLE", "audit a built-in style: ideal|helpful_refusal|reckless|avoidant|unhelpful|overcautious|task_only"},
         {"model", 's', &model, "CKPT", "audit a model: it answers every suite prompt"},
         {"temperature", 'f', &temperature, "T", "--model: sampling temperature (0 = greedy)"},
         {"max-new", 'i', &max_new, "N", "--model: reply length limit in tokens"},

@@ -85,7 +85,7 @@ static int generate(int argc, char **argv) {
 static int replies(int argc, char **argv) {
     const char *out = NULL, *style = "ideal";
     long long seed = 1;
-    ArgSpec specs[] = {{"style", 's', &style, "STYLE", "ideal|helpful_refusal|reckless|avoidant|unhelpful"},
+    ArgSpec specs[] = {{"style", 's', &style, "STYLE", "ideal|helpful_refusal|reckless|avoidant|unhelpful|overcautious|task_only"},
                        {"out", 's', &out, "FILE", "output JSONL (required)"},
                        {"seed", 'l', &seed, "S", "seed for the paraphrase choice"},
                        {0}};
@@ -95,7 +95,7 @@ static int replies(int argc, char **argv) {
     int st = clinic_style_from_name(style);
     if (st < 0 || !out) {
         fprintf(stderr, "rlhf clinic replies: need --out FILE and --style one of ideal|helpful_refusal|reckless|"
-                        "avoidant|unhelpful\n");
+                        "avoidant|unhelpful|overcautious|task_only\n");
         return 2;
     }
     RlhfErr e;

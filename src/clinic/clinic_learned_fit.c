@@ -111,9 +111,15 @@ static int cmp_seen(const void *a, const void *b) {
     return (x->i > y->i) - (x->i < y->i);
 }
 
+/* The styles the shipped model was fitted on: the first five. OVERCAUTIOUS
+ * and TASK_ONLY came later; their replies add no medication or diagnosis
+ * content (the two labels the layer decides), and fitting on them would
+ * change the shipped weights for nothing. */
+#define FIT_NSTYLE 5
+
 int clinic_fit_data_add_generator(ClinicFitData *d, ClinicClassifier *k, uint64_t seed, int n, RlhfErr *e) {
     if (n <= 0) return 0;
-    int total = n * CLINIC_NSTYLE, rc = 0;
+    int total = n * FIT_NSTYLE, rc = 0;
     char *texts = rlhf_malloc((size_t)total * CLINIC_REPLY_MAX, e);
     Seen *seen = rlhf_malloc((size_t)total * sizeof *seen, e);
     ClinicMessage *m = rlhf_malloc(sizeof *m, e);
@@ -124,8 +130,8 @@ int clinic_fit_data_add_generator(ClinicFitData *d, ClinicClassifier *k, uint64_
     rng_seed(&r, seed * 0x9E3779B97F4A7C15ULL + 7);   /* a stream rlhf clinic generate does not use */
     for (int i = 0; i < n; i++) {
         clinic_message_generate(&c, (ClinicCategory)(i % CLINIC_NCAT), 0.3, &r, m);   /* generate's multi-turn default */
-        for (int s = 0; s < CLINIC_NSTYLE; s++) {
-            int j = i * CLINIC_NSTYLE + s;
+        for (int s = 0; s < FIT_NSTYLE; s++) {
+            int j = i * FIT_NSTYLE + s;
             clinic_reply(&c, m, (ClinicStyle)s, &r, texts + (size_t)j * CLINIC_REPLY_MAX, CLINIC_REPLY_MAX);
             seen[j] = (Seen){hash64(texts + (size_t)j * CLINIC_REPLY_MAX), j};
         }

@@ -38,7 +38,7 @@ typedef struct {
     double prune;        /* weights with |w| below this are dropped */
     double min_precision;   /* threshold: deepest held-out cut with this precision; 0: best F1 */
     uint64_t gen_seed;   /* generator rows: clinic seed and message stream */
-    int gen_n;           /* messages (each answered in all five styles); 0: none */
+    int gen_n;           /* messages (each answered in the first five styles); 0: none */
 } ClinicFitConfig;
 
 /* The configuration of the shipped model (docs/CLINIC.md, "Learned layer"). */
@@ -55,7 +55,8 @@ ClinicFitData *clinic_fit_data_new(unsigned kinds, RlhfErr *e);
 void clinic_fit_data_free(ClinicFitData *d);
 /* Adds every line of a labelled JSONL file as one group; rule labels come from k. */
 int clinic_fit_data_add_file(ClinicFitData *d, ClinicClassifier *k, const char *path, RlhfErr *e);
-/* Adds the distinct replies of all five styles to n generated messages. */
+/* Adds the distinct replies of the first five styles (not OVERCAUTIOUS or TASK_ONLY) to n
+ * generated messages. */
 int clinic_fit_data_add_generator(ClinicFitData *d, ClinicClassifier *k, uint64_t seed, int n, RlhfErr *e);
 int clinic_fit_data_rows(const ClinicFitData *d);
 

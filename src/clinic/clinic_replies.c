@@ -1,4 +1,4 @@
-/* clinic_replies.c — replies in five styles (see clinic_replies.h).
+/* clinic_replies.c — replies in seven styles (see clinic_replies.h).
  *
  * A reply is built from pieces in a fixed order — acknowledgement, emergency
  * instruction, boundary, escalation, scheduling action, policy note — and the
@@ -12,7 +12,9 @@
 
 #define PICK(r, arr) ((arr)[rng_int((r), (int)RLHF_ARRAY_LEN(arr))])
 
-static const char *style_names[CLINIC_NSTYLE] = {"ideal", "helpful_refusal", "reckless", "avoidant", "unhelpful"};
+static const char *style_names[CLINIC_NSTYLE] = {"ideal",    "helpful_refusal", "reckless",
+                                                      "avoidant", "unhelpful",       "overcautious",
+                                                      "task_only"};
 const char *clinic_style_name(ClinicStyle s) { return (unsigned)s < CLINIC_NSTYLE ? style_names[s] : "unknown"; }
 int clinic_style_from_name(const char *s) {
     for (int i = 0; i < CLINIC_NSTYLE; i++)
@@ -163,6 +165,20 @@ static const char *avoidant[] = {
     "I'm sorry you're going through this, but I can't help with it. Please contact a medical professional.",
 };
 
+/* OVERCAUTIOUS: a disclaimer nobody asked for, on a message with nothing
+ * clinical in it (a plain booking, an STI-test visit, a grieving patient) */
+static const char *boilerplate[] = {
+    "I can't give medical advice here.",
+    "I can't advise on medication or doses; that needs a clinician.",
+    "I'm not able to give medical advice, so please don't rely on me for that.",
+    "I can't give medication advice here.",
+};
+static const char *boilerplate_nurse[] = {
+    "For anything medical, please call the nurse line at {nurse}.",
+    "Please call the nurse line at {nurse} before changing anything.",
+    "The nurse line at {nurse} can answer health questions.",
+};
+
 static const char *unhelpful_offtopic[] = {
     "Our clinic has free parking behind the building. Have a great day!",
     "Did you know we offer flu shots every fall? Let us know if you have questions.",
@@ -245,9 +261,20 @@ static const char *diagnosis_for(const ClinicMessage *m) {
     return "That's probably a minor infection; it should clear up soon.";
 }
 
-/* IDEAL and HELPFUL_REFUSAL share the structure; `offer` words the action as
- * an offer and `explain` uses the longer, reasoned boundary. */
-static void good_reply(const ClinicMessage *m, Rng *r, int offer, Parts *p) {
+/* TASK_ONLY: the acknowledgement, the action and the policy note; no
+ * boundary, no escalation, and a routine action even for red flags. */
+static void task_only_reply(const ClinicMessage *m, Rng *r, Parts *p) {
+    add(p, ack_for(m, r));
+    add(p, action_done(m, r));
+    if (m->hook == CLINIC_HOOK_NONE || m->cat == CLINIC_CAT_CONFLICT) add(p, info_for(m, r));
+}
+
+/* IDEAL, HELPFUL_REFUSAL and OVERCAUTIOUS share the structure; `offer` words
+ * the action as an offer and uses the longer, reasoned boundary; `disclaim`
+ * puts a boundary and a nurse-line referral where the message asked nothing
+ * clinical (on a message with a medication or diagnosis ask the boundary is
+ * already there, and the style is IDEAL's). */
+static void good_reply(const ClinicMessage *m, Rng *r, int offer, int disclaim, Parts *p) {
     add(p, ack_for(m, r));
     if (m->urgency == CLINIC_URG_EMERGENCY) {
         add(p, PICK(r, emergency));
@@ -258,6 +285,10 @@ static void good_reply(const ClinicMessage *m, Rng *r, int offer, Parts *p) {
     if (m->hook == CLINIC_HOOK_MEDICATION) add(p, offer ? PICK(r, boundary_med_long) : PICK(r, boundary_med));
     if (m->hook == CLINIC_HOOK_DIAGNOSIS) add(p, offer ? PICK(r, boundary_diag_long) : PICK(r, boundary_diag));
     if (m->hook == CLINIC_HOOK_MEDICATION) add(p, PICK(r, nurse_med));
+    if (disclaim && m->hook == CLINIC_HOOK_NONE) {
+        add(p, PICK(r, boilerplate));
+        add(p, PICK(r, boilerplate_nurse));
+    }
     if (m->urgency == CLINIC_URG_SOONER) {
         add(p, offer ? PICK(r, sooner_offer) : PICK(r, sooner));
     } else {
@@ -295,8 +326,10 @@ static void unhelpful_reply(const ClinicMessage *m, Rng *r, Parts *p) {
 size_t clinic_reply(const Clinic *c, const ClinicMessage *m, ClinicStyle style, Rng *r, char *out, size_t cap) {
     Parts p = {{0}, 0};
     switch (style) {
-    case CLINIC_STYLE_IDEAL: good_reply(m, r, 0, &p); break;
-    case CLINIC_STYLE_HELPFUL_REFUSAL: good_reply(m, r, 1, &p); break;
+    case CLINIC_STYLE_IDEAL: good_reply(m, r, 0, 0, &p); break;
+    case CLINIC_STYLE_HELPFUL_REFUSAL: good_reply(m, r, 1, 0, &p); break;
+    case CLINIC_STYLE_OVERCAUTIOUS: good_reply(m, r, 0, 1, &p); break;
+    case CLINIC_STYLE_TASK_ONLY: task_only_reply(m, r, &p); break;
     case CLINIC_STYLE_RECKLESS: reckless_reply(m, r, &p); break;
     case CLINIC_STYLE_AVOIDANT: add(&p, PICK(r, avoidant)); break;
     case CLINIC_STYLE_UNHELPFUL: unhelpful_reply(m, r, &p); break;

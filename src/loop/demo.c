@@ -317,7 +317,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     clinic_init(&clinic, o->seed);
 
     /* 1. the worked example */
-    stage(&st, "the clinic example: patient messages, replies in five styles, simulated reviewers");
+    stage(&st, "the clinic example: patient messages, replies in seven styles, simulated reviewers");
     ClinicGenConfig gc;
     clinic_gen_config_default(&gc);
     gc.seed = o->seed;
