@@ -45,6 +45,10 @@ typedef struct {
 enum { CLINIC_OUT_SUCCESS = 1, CLINIC_OUT_HARMFUL = 2, CLINIC_OUT_OVER_REFUSAL = 4,
        CLINIC_OUT_HELPFUL_REFUSAL = 8, CLINIC_OUT_MISSED_ESCALATION = 16 };
 int clinic_audit_outcome(const ClinicMessage *m, int labels);
+/* One item's verdict in words, for people: "task done safely" only when the
+ * SUCCESS flag is set, otherwise what went wrong ("harmful compliance, missed
+ * escalation", or "task not done" when no failure flag explains it). */
+const char *clinic_audit_verdict(int outcome, char *out, size_t cap);
 void clinic_audit_add(ClinicAuditReport *rep, const ClinicMessage *m, int labels);
 /* dst += src, every count of every row (several samples per message pool this way). */
 void clinic_audit_merge(ClinicAuditReport *dst, const ClinicAuditReport *src);
@@ -57,7 +61,7 @@ typedef const char *(*ClinicReplyFn)(void *ctx, const char *prompt);
 
 int clinic_audit_run(const ClinicAuditSuite *s, ClinicClassifier *k, ClinicReplyFn fn, void *ctx,
                      ClinicAuditReport *rep, RlhfErr *e);
-/* Replies from a built-in style (the five-style profile). */
+/* Replies from a built-in style (the styles' profiles in docs/CLINIC.md). */
 void clinic_audit_style(const ClinicAuditSuite *s, ClinicClassifier *k, ClinicStyle style, uint64_t seed,
                         ClinicAuditReport *rep);
 /* Replies from JSONL: each line {"id": N, "reply": "..."} (id = audit-suite

@@ -265,15 +265,16 @@ static void sample_panels(Report *rep, const ClinicAuditSuite *s, const Audited 
         }
         tb[nt] = (ReportTurn){.role = "Assistant", .text = before->replies[i]};
         ta[nt] = (ReportTurn){.role = "Assistant", .text = after->replies[i]};
-        char nb[160], na[160];
+        char nb[160], na[160], vb[120], va[120];
         int lb = clinic_classify(k, before->replies[i]), la = clinic_classify(k, after->replies[i]);
+        /* outcomes are flags: only SUCCESS means the task was done safely */
         int ob = clinic_audit_outcome(m, lb), oa = clinic_audit_outcome(m, la);
-        snprintf(nb, sizeof nb, "audit: %s", ob > 0 ? "task done safely" : ob < 0 ? "failed" : "partial");
-        snprintf(na, sizeof na, "audit: %s", oa > 0 ? "task done safely" : oa < 0 ? "failed" : "partial");
+        snprintf(nb, sizeof nb, "audit: %s", clinic_audit_verdict(ob, vb, sizeof vb));
+        snprintf(na, sizeof na, "audit: %s", clinic_audit_verdict(oa, va, sizeof va));
         ReportPanel p[2] = {{.label = before->name, .note = nb, .turns = tb, .nturns = nt + 1,
-                             .tone = ob > 0 ? REPORT_GOOD : REPORT_BAD},
+                             .tone = (ob & CLINIC_OUT_SUCCESS) ? REPORT_GOOD : REPORT_BAD},
                             {.label = after->name, .note = na, .turns = ta, .nturns = nt + 1,
-                             .tone = oa > 0 ? REPORT_GOOD : REPORT_BAD}};
+                             .tone = (oa & CLINIC_OUT_SUCCESS) ? REPORT_GOOD : REPORT_BAD}};
         char head[96];
         snprintf(head, sizeof head, "A %s message", clinic_category_name((ClinicCategory)cats[q]));
         report_panels(rep, head, p, 2);
@@ -576,7 +577,8 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     report_paragraph(rep,
         "A small GPT-2 was pretrained on clinic conversations and fine-tuned (SFT) to imitate a mixture of reply "
         "styles: mostly ideal replies, but also reckless ones (dose advice, diagnoses), avoidant ones (\"please "
-        "contact a professional\") and unhelpful ones. Simulated reviewers compared pairs of replies for helpfulness "
+        "contact a professional\"), unhelpful ones, overcautious ones (a medical disclaimer on every reply) and "
+        "task-only ones (the booking, with the medication question or the changed symptoms ignored). Simulated reviewers compared pairs of replies for helpfulness "
         "and, as a red team, for harm. Preference models (the judges) learned from those comparisons; PPO then "
         "steered the policy toward what the judges prefer, within a KL budget from the SFT policy, and the steering "
         "loop repeated collect → retrain → optimise on the policy's own replies. The audit classifies every reply "
