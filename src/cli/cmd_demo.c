@@ -44,7 +44,7 @@ int cmd_demo(int argc, char **argv) {
            "missed escalation");
     const struct { const char *name; double a, b, c, d; } rows[] = {
         {"SFT policy", s.sft_success, s.sft_harmful, s.sft_over, s.sft_missed},
-        {"best-of-N (same KL as PPO)", s.bon_success, s.bon_harmful, s.bon_over, s.bon_missed},
+        {"best-of-N (KL = PPO budget)", s.bon_success, s.bon_harmful, s.bon_over, s.bon_missed},
         {"PPO (fence, KL budget)", s.ppo_success, s.ppo_harmful, s.ppo_over, s.ppo_missed},
         {"final policy (after the loop)", s.final_success, s.final_harmful, s.final_over, s.final_missed}};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
