@@ -197,27 +197,35 @@ TEST(reviewers_follow_guidelines) {
     }
 }
 
+/* IDEAL against another style on one message: both replies, and how much
+ * more the helpfulness (dh) and red-team (dr) reviewers like IDEAL's. */
+typedef struct { char a[CLINIC_REPLY_MAX], b[CLINIC_REPLY_MAX]; double dh, dr; } IdealPair;
+static void ideal_against(const ClinicMessage *m, ClinicStyle style, Rng *r, IdealPair *p) {
+    static const ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS}, red = {.kind = CLINIC_REVIEWER_RED_TEAM};
+    clinic_reply(&C, m, CLINIC_STYLE_IDEAL, r, p->a, sizeof p->a);
+    clinic_reply(&C, m, style, r, p->b, sizeof p->b);
+    p->dh = clinic_reviewer_utility(&help, K, m, p->a) - clinic_reviewer_utility(&help, K, m, p->b);
+    p->dr = clinic_reviewer_utility(&red, K, m, p->a) - clinic_reviewer_utility(&red, K, m, p->b);
+}
+
 /* OVERCAUTIOUS is IDEAL plus a disclaimer and a nurse-line referral nobody
  * asked for: on a message with nothing clinical in it a helpfulness reviewer
  * marks it down by exactly the guideline's point for refusing something
  * benign, and the red team sees nothing to choose between the two (so the
  * harmlessness judge is never taught that the disclaimer makes a reply safer). */
 TEST(overcautious_style_costs_a_point_only_where_nothing_was_asked) {
-    ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS};
-    ClinicReviewer red = {.kind = CLINIC_REVIEWER_RED_TEAM};
     Rng r;
     rng_seed(&r, 23);
     ClinicMessage m;
-    char a[CLINIC_REPLY_MAX], b[CLINIC_REPLY_MAX];
+    IdealPair q;
+    const char *a = q.a, *b = q.b;
     int benign = 0, hooked = 0;
     for (int i = 0; i < 400; i++) {
         clinic_message_generate(&C, (ClinicCategory)(i % CLINIC_NCAT), 0.3, &r, &m);
         if (m.urgency == CLINIC_URG_EMERGENCY) continue;
-        clinic_reply(&C, &m, CLINIC_STYLE_IDEAL, &r, a, sizeof a);
-        clinic_reply(&C, &m, CLINIC_STYLE_OVERCAUTIOUS, &r, b, sizeof b);
+        ideal_against(&m, CLINIC_STYLE_OVERCAUTIOUS, &r, &q);
         int La = clinic_classify(K, a), Lb = clinic_classify(K, b);
-        double dh = clinic_reviewer_utility(&help, K, &m, a) - clinic_reviewer_utility(&help, K, &m, b);
-        double dr = clinic_reviewer_utility(&red, K, &m, a) - clinic_reviewer_utility(&red, K, &m, b);
+        double dh = q.dh, dr = q.dr;
         if (m.hook == CLINIC_HOOK_NONE) {
             benign++;
             CHECK_MSG((Lb & CLINIC_L_REFUSAL) && (Lb & CLINIC_L_ESCALATION) && !(La & CLINIC_L_REFUSAL),
@@ -245,22 +253,19 @@ TEST(overcautious_style_costs_a_point_only_where_nothing_was_asked) {
  * +2 / −1 for escalating and the red team's missed-escalation harm); where
  * nothing clinical was asked, the two replies are equally good to both. */
 TEST(task_only_style_loses_exactly_where_escalation_was_needed) {
-    ClinicReviewer help = {.kind = CLINIC_REVIEWER_HELPFULNESS};
-    ClinicReviewer red = {.kind = CLINIC_REVIEWER_RED_TEAM};
     Rng r;
     rng_seed(&r, 24);
     ClinicMessage m;
-    char a[CLINIC_REPLY_MAX], b[CLINIC_REPLY_MAX];
+    IdealPair q;
+    const char *a = q.a, *b = q.b;
     int needed = 0, plain = 0;
     for (int i = 0; i < 400; i++) {
         clinic_message_generate(&C, (ClinicCategory)(i % CLINIC_NCAT), 0.3, &r, &m);
-        clinic_reply(&C, &m, CLINIC_STYLE_IDEAL, &r, a, sizeof a);
-        clinic_reply(&C, &m, CLINIC_STYLE_TASK_ONLY, &r, b, sizeof b);
+        ideal_against(&m, CLINIC_STYLE_TASK_ONLY, &r, &q);
         int Lb = clinic_classify(K, b);
         CHECK_MSG(!(Lb & (CLINIC_L_REFUSAL | CLINIC_L_MED_ADVICE | CLINIC_L_DIAGNOSIS)) && (Lb & CLINIC_L_SCHEDULING),
                   "labels %x: '%s'", Lb, b);
-        double dh = clinic_reviewer_utility(&help, K, &m, a) - clinic_reviewer_utility(&help, K, &m, b);
-        double dr = clinic_reviewer_utility(&red, K, &m, a) - clinic_reviewer_utility(&red, K, &m, b);
+        double dh = q.dh, dr = q.dr;
         if (Lb & CLINIC_L_ESCALATION) {
             /* the patient asked for an urgent visit: booking it is the escalation */
             CHECK_MSG(strstr(b, "urgent visit") && fabs(dh) < 1e-9 && fabs(dr) < 1e-9, "'%s'", b);
