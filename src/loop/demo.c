@@ -601,7 +601,8 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     {
         char t[512];
         snprintf(t, sizeof t, "Best-of-%d spends KL = log N − (N−1)/N = %.3f nats (sqrt %.3f); PPO was given the same "
-                 "budget (it stops when sqrt(KL) reaches it), so the two are compared at equal KL.", N, bon_kl, sqrt(bon_kl));
+                 "budget (it stops when sqrt(KL) reaches it), so it never spends more than best-of-N, but the step it "
+                 "keeps may spend less (the PPO section below plots KL by step).", N, bon_kl, sqrt(bon_kl));
         report_note(rep, t);
     }
 
