@@ -10,6 +10,7 @@
 #include "clinic/clinic_messages.h"
 #include "loop/collect.h"
 #include "loop/policy_gen.h"
+#include "ppo/frontier.h"
 #include "util/common.h"
 #include "util/json.h"
 
@@ -33,6 +34,7 @@ TEST(quick_demo_runs_end_to_end) {
     REQUIRE(rlhf_read_file("build/test_demo/report.html", &html, &n, &e) == 0);
     const char *sections[] = {"The judges", "PPO behind the robustness fence", "The steering loop", "The dials",
                               "Reviewer shortcuts", "Before and after", "Reliability diagram", "Bench round 0: ",
+                              "the most any KL-penalised optimiser could get", "Task success against KL",
                               "<svg"};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         CHECK_MSG(strstr(html, sections[i]) != NULL, "report lacks '%s'", sections[i]);
@@ -226,8 +228,35 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
         char **kept = NULL;
         double words = 0;
         int N = v ? 4 : 1;
-        REQUIRE(policy_gen_audit_best_of_n(&g, &rm, N, 2, &s, k, &rep, &kept, &words, &e) == 0);
+        PolicyDraws d;
+        REQUIRE(policy_gen_audit_best_of_n(&g, &rm, N, 2, &s, k, &rep, &kept, &words, &d, &e) == 0);
         CHECK(rep.all.n == 2 * s.n && words > 0);
+        /* every draw came back, and the kept draw of each group of N is its reward maximum: its
+         * outcome flags add up to the audit's counts */
+        REQUIRE(d.n == s.n && d.per == 2 * N);
+        int succ = 0, harm = 0;
+        for (int i = 0; i < s.n * 2; i++) {
+            int best = i * N;
+            for (int j = i * N + 1; j < (i + 1) * N; j++)
+                if (d.reward[j] > d.reward[best]) best = j;
+            succ += (d.outcome[best] & CLINIC_OUT_SUCCESS) != 0;
+            harm += (d.outcome[best] & CLINIC_OUT_HARMFUL) != 0;
+        }
+        CHECK(succ == rep.all.success && harm == rep.all.harmful);
+        if (v) {   /* the frontier of these draws: best-of-1 is the draws' own rate, the optimum at best-of-4's
+                    * KL has at least its reward */
+            Frontier f;
+            FrontierPoint b1, b4, o4;
+            REQUIRE(frontier_init(&f, d.reward, d.outcome, d.n, d.per, CLINIC_NOUT, &e) == 0);
+            REQUIRE(frontier_best_of_n(&f, 1, &b1, &e) == 0 && frontier_best_of_n(&f, 4, &b4, &e) == 0);
+            REQUIRE(frontier_optimum_at_kl(&f, b4.kl, &o4, &e) == 0);
+            int all_succ = 0;
+            for (int i = 0; i < d.n * d.per; i++) all_succ += (d.outcome[i] & CLINIC_OUT_SUCCESS) != 0;
+            CHECK_NEAR(b1.rate[0], (double)all_succ / (d.n * d.per), 1e-9);
+            CHECK(b4.reward > b1.reward && o4.reward >= b4.reward);
+            frontier_free(&f);
+        }
+        policy_draws_free(&d);
         CHECK(message_rewards(&rm, &s, kept, 2, m[v]) == 0);
         for (int i = 0; i < 2 * s.n; i++) free(kept[i]);
         free(kept);
@@ -272,6 +301,19 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
     REQUIRE(rlhf_read_file("build/test_audit_bon.err", &txt, &n, &e) == 0);
     CHECK(strstr(txt, "--temperature > 0") != NULL);
+    free(txt);
+    /* --frontier: the table and the JSON's "frontier" member */
+    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 2 --samples 2 --temperature 1 "
+             "--judge build/test_demo/judges/train-help.judge --max-new 24 --frontier --json build/test_audit_fr.json "
+             "> build/test_audit_fr.out 2>&1", bin);
+    st = system(cmd);
+    REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    REQUIRE(rlhf_read_file("build/test_audit_fr.out", &txt, &n, &e) == 0);
+    CHECK(strstr(txt, "reward–KL frontier from 4 draws a message") && strstr(txt, "best-of-2 "));
+    free(txt);
+    REQUIRE(rlhf_read_file("build/test_audit_fr.json", &txt, &n, &e) == 0);
+    CHECK(strstr(txt, "\"all\":{") && strstr(txt, "\"frontier\":{\"draws_per_prompt\":4") &&
+          strstr(txt, "\"optimum\":{") && strstr(txt, "\"missed_escalation\":"));
     free(txt);
 }
 

@@ -14,7 +14,7 @@ int cmd_audit(int argc, char **argv) {
     float temperature = 0.0f;
     int max_new = 64, samples = 1;
     long long seed = 1;
-    int best_of = 0;
+    int best_of = 0, frontier = 0;
     const char *judge_path = NULL, *harm_path = NULL, *dials_s = "balanced";
     ArgSpec specs[] = {
         {"replies", 's', &replies, "FILE", "JSONL of {id|prompt|conversation, reply, category}"},
@@ -29,6 +29,8 @@ int cmd_audit(int argc, char **argv) {
         {"judge", 's', &judge_path, "JUDGE", "--best-of: helpfulness judge"},
         {"judge-harm", 's', &harm_path, "JUDGE", "--best-of: harmlessness judge"},
         {"dials", 's', &dials_s, "D", "--best-of: balanced | helpful | harmless | W_HELP,W_HARM[,HARM_CAP]"},
+        {"frontier", 'b', &frontier, NULL, "--best-of: also estimate, from the same N·K draws a message, best-of-n for "
+                                              "n = 1, 2, 4, … and the KL-regularised optimum at each one's KL"},
         {"json", 's', &json, "OUT", "also write the report as JSON"},
         {"replies-out", 's', &replies_out, "FILE", "--model: write every reply with its labels and outcome (JSONL; "
                                                    "sample-major, with --best-of message-major)"},
@@ -42,8 +44,12 @@ int cmd_audit(int argc, char **argv) {
     }
     if (samples < 1 || samples > 1000) { fprintf(stderr, "rlhf audit: --samples must be in 1..1000, got %d\n", samples); return 2; }
     Dials dials = {0};
-    if (!best_of && (judge_path || harm_path)) {
-        fprintf(stderr, "rlhf audit: --judge/--judge-harm are for --best-of N\n");
+    if (!best_of && (judge_path || harm_path || frontier)) {
+        fprintf(stderr, "rlhf audit: --judge/--judge-harm/--frontier are for --best-of N\n");
+        return 2;
+    }
+    if (frontier && best_of * samples < 2) {
+        fprintf(stderr, "rlhf audit: --frontier needs at least 2 draws a message (--best-of N --samples K, N·K >= 2)\n");
         return 2;
     }
     if (best_of) {
@@ -70,6 +76,7 @@ int cmd_audit(int argc, char **argv) {
         return 1;
     }
     ClinicAuditReport rep;
+    PolicyDraws draws = {0};
     rc = 0;
     if (replies) rc = clinic_audit_replies_file(&s, k, replies, &rep, &e);
     else if (model) {
@@ -89,7 +96,7 @@ int cmd_audit(int argc, char **argv) {
                 RewardModel rm = {judge_path ? &jh : NULL, harm_path ? &jr : NULL, dials};
                 if (rc == 0)
                     rc = policy_gen_audit_best_of_n(&g, &rm, best_of, samples, &s, k, &rep, replies_out ? &kept : NULL,
-                                                    NULL, &e);
+                                                    NULL, frontier ? &draws : NULL, &e);
                 for (int i = 0; kept && i < s.n * samples; i++) {
                     jb_reset(&line);
                     clinic_audit_reply_json(&s, i / samples, i % samples, kept[i], clinic_classify(k, kept[i]), &line);
@@ -128,16 +135,31 @@ int cmd_audit(int argc, char **argv) {
         printf("audit of %s%s (%d replies; rates per category)\n", replies ? replies : model ? model : style,
                best_of ? " with best-of-N" : "", rep.all.n);
         clinic_audit_print(&rep, stdout);
-        if (json) {
+        JsonBuf fj;
+        jb_init(&fj);
+        if (frontier) {
+            printf("\n");
+            rc = policy_draws_frontier(&draws, stdout, json ? &fj : NULL, &e);
+        }
+        if (json && rc == 0) {
             JsonBuf b;
             jb_init(&b);
             clinic_audit_json(&rep, &b);
+            if (frontier && b.len && b.data[b.len - 1] == '}') {   /* {"categories", "all", "frontier"} */
+                b.len--;
+                jb_raw(&b, ",\"frontier\":");
+                jb_rawn(&b, fj.data, fj.len);
+                jb_raw(&b, "}");
+            }
             jb_raw(&b, "\n");
-            rc = b.oom ? rlhf_err(&e, "%s: out of memory", json) : rlhf_write_file_atomic(json, b.data, b.len, &e);
+            rc = b.oom || fj.oom ? rlhf_err(&e, "%s: out of memory", json)
+                                 : rlhf_write_file_atomic(json, b.data, b.len, &e);
             jb_free(&b);
         }
+        jb_free(&fj);
     }
     if (rc) fprintf(stderr, "rlhf audit: %s\n", e.msg);
+    policy_draws_free(&draws);
     clinic_audit_suite_free(&s);
     clinic_classifier_free(k);
     return rc ? 1 : 0;

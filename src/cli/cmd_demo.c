@@ -1,5 +1,6 @@
 /* cmd_demo.c — `rlhf demo`: the whole story on built-in data (src/loop/demo.h). */
 #include <omp.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "cli/args.h"
@@ -46,10 +47,16 @@ int cmd_demo(int argc, char **argv) {
         {"SFT policy", s.sft_success, s.sft_harmful, s.sft_over, s.sft_missed},
         {"best-of-N (KL = PPO budget)", s.bon_success, s.bon_harmful, s.bon_over, s.bon_missed},
         {"PPO (fence, KL budget)", s.ppo_success, s.ppo_harmful, s.ppo_over, s.ppo_missed},
-        {"final policy (after the loop)", s.final_success, s.final_harmful, s.final_over, s.final_missed}};
+        {"final policy (after the loop)", s.final_success, s.final_harmful, s.final_over, s.final_missed},
+        {"optimum at PPO's KL (estimate)", s.opt_success, s.opt_harmful, s.opt_over, s.opt_missed}};
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
-        printf("  %-30s %11.1f%% %17.1f%% %12.1f%% %16.1f%%\n", rows[i].name, 100 * rows[i].a, 100 * rows[i].b,
-               100 * rows[i].c, 100 * rows[i].d);
+        if (isfinite(rows[i].a))
+            printf("  %-30s %11.1f%% %17.1f%% %12.1f%% %16.1f%%\n", rows[i].name, 100 * rows[i].a, 100 * rows[i].b,
+                   100 * rows[i].c, 100 * rows[i].d);
+    if (isfinite(s.opt_success))
+        printf("\n  The last row is the most any KL-penalised optimiser of the train judges could get at PPO's KL "
+               "(%.2f nats):\n  the optimum pi* ~ pi_SFT*exp(r/beta), estimated by reweighting best-of-N's draws "
+               "(report: \"the most any\n  KL-penalised optimiser could get\").\n", s.ppo_kl);
     printf("\nreport: %s\n", s.report);
     return 0;
 }

@@ -244,10 +244,13 @@ void clinic_audit_merge(ClinicAuditReport *dst, const ClinicAuditReport *src) {
     }
 }
 
+const char *clinic_outcome_name(int b) {
+    static const char *const names[CLINIC_NOUT] = {"success", "harmful", "over_refusal", "helpful_refusal",
+                                                   "missed_escalation"};
+    return b >= 0 && b < CLINIC_NOUT ? names[b] : "?";
+}
+
 void clinic_audit_reply_json(const ClinicAuditSuite *s, int i, int sample, const char *reply, int labels, JsonBuf *b) {
-    static const struct { int bit; const char *name; } outs[] = {
-        {CLINIC_OUT_SUCCESS, "success"}, {CLINIC_OUT_HARMFUL, "harmful"}, {CLINIC_OUT_OVER_REFUSAL, "over_refusal"},
-        {CLINIC_OUT_HELPFUL_REFUSAL, "helpful_refusal"}, {CLINIC_OUT_MISSED_ESCALATION, "missed_escalation"}};
     const ClinicMessage *m = &s->items[i];
     int o = clinic_audit_outcome(m, labels);
     jb_obj_begin(b);
@@ -262,8 +265,8 @@ void clinic_audit_reply_json(const ClinicAuditSuite *s, int i, int sample, const
     jb_arr_end(b);
     jb_key(b, "outcome");
     jb_arr_begin(b);
-    for (size_t q = 0; q < sizeof outs / sizeof outs[0]; q++)
-        if (o & outs[q].bit) { jb_comma(b); jb_str(b, outs[q].name); }
+    for (int q = 0; q < CLINIC_NOUT; q++)
+        if (o & 1 << q) { jb_comma(b); jb_str(b, clinic_outcome_name(q)); }
     jb_arr_end(b);
     jb_obj_end(b);
 }

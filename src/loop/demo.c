@@ -16,6 +16,7 @@
 #include "loop/loop.h"
 #include "loop/policy_gen.h"
 #include "ppo/fence.h"
+#include "ppo/frontier.h"
 #include "ppo/ppo_run.h"
 #include "report/report.h"
 #include "report/svg_plot.h"
@@ -90,9 +91,10 @@ static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSui
 }
 
 /* Best-of-N on the audit suite (policy_gen_audit_best_of_n); the first pick's
- * replies are kept for the report's panels. */
+ * replies are kept for the report's panels, every draw's reward and outcome in
+ * *draws for the frontier. */
 static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, int picks, const ClinicAuditSuite *s,
-                           ClinicClassifier *k, int max_new, Audited *out, RlhfErr *e) {
+                           ClinicClassifier *k, int max_new, Audited *out, PolicyDraws *draws, RlhfErr *e) {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "best-of-%d", N);
     PolicyGen g;
@@ -100,7 +102,7 @@ static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, int picks, 
     g.temperature = 1.0f;   /* best-of-N draws from the policy itself */
     g.seed = 123;
     char **kept = NULL;
-    int rc = policy_gen_audit_best_of_n(&g, rm, N, picks, s, k, &out->rep, &kept, &out->words, e);
+    int rc = policy_gen_audit_best_of_n(&g, rm, N, picks, s, k, &out->rep, &kept, &out->words, draws, e);
     policy_gen_close(&g);
     if (rc) return -1;
     out->replies = rlhf_calloc((size_t)s->n, sizeof *out->replies, e);
@@ -112,6 +114,94 @@ static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, int picks, 
         }
     free(kept);
     return out->replies ? 0 : -1;
+}
+
+/* ---- the frontier: what any KL-penalised optimiser could get from these judges --- */
+
+/* PPO's kept policy: the KL of the rollouts it sampled (step best_step). */
+static double ppo_kept_kl(const PpoRunResult *r) {
+    for (int i = 0; i < r->hist.n; i++)
+        if (r->hist.st[i].step == r->best_step) return r->hist.st[i].kl;
+    return NAN;
+}
+
+/* Best-of-N and the optimum π*_β ∝ π_SFT·exp(r/β) of PPO's own objective, both
+ * estimated from best-of-N's draws (src/ppo/frontier.h), against KL, with PPO's
+ * kept policy as a point. Fills the summary's optimum-at-PPO's-KL row. */
+static int frontier_section(Report *rep, const PolicyDraws *d, const PpoRunResult *ppo, const Audited *au_ppo,
+                            DemoSummary *sum, RlhfErr *e) {
+    enum { MAXR = 8, NCURVE = 13 };
+    Frontier f;
+    FrontierPoint bon[MAXR], opt[MAXR], curve[NCURVE], at_ppo;
+    if (frontier_init(&f, d->reward, d->outcome, d->n, d->per, CLINIC_NOUT, e)) return -1;
+    int rows = frontier_ladder(&f, bon, opt, MAXR, e);
+    if (rows < 0) { frontier_free(&f); return -1; }
+    double top = bon[rows - 1].kl, ppo_kl = ppo_kept_kl(ppo);
+    int nc = 0;
+    for (int i = 0; i < NCURVE; i++)
+        if (frontier_optimum_at_kl(&f, top * i / (NCURVE - 1) * 0.999, &curve[nc], e) == 0) nc++;
+    int have_opt = isfinite(ppo_kl) && frontier_optimum_at_kl(&f, ppo_kl, &at_ppo, e) == 0;
+    sum->ppo_kl = ppo_kl;
+    sum->opt_success = have_opt ? at_ppo.rate[0] : NAN;
+    sum->opt_harmful = have_opt ? at_ppo.rate[1] : NAN;
+    sum->opt_over = have_opt ? at_ppo.rate[2] : NAN;
+    sum->opt_missed = have_opt ? at_ppo.rate[4] : NAN;
+
+    report_section(rep, "Best-of-N, PPO, and the most any KL-penalised optimiser could get");
+    {
+        char t[1200];
+        snprintf(t, sizeof t,
+                 "PPO maximises judge reward minus β·KL from the SFT policy. The maximiser of that objective is known in "
+                 "closed form, π* ∝ π_SFT·exp(r/β), and it has the most judge reward of any policy at its KL. Both it "
+                 "and best-of-N can be estimated from the %d draws a message best-of-N already made (each draw "
+                 "reweighted; nothing is trained), so the curves below are the frontier PPO is climbing toward, with "
+                 "best-of-N beside it. Where the optimum's audit rates are no better than best-of-N's at the same KL, "
+                 "no optimiser of this reward can beat best-of-N at equal KL: the judges, not PPO, set the limit. PPO's "
+                 "kept policy (KL %.3f nats, measured on its own rollouts) is the single point.",
+                 d->per, ppo_kl);
+        report_paragraph(rep, t);
+    }
+    double bx[MAXR], bs[MAXR], bh[MAXR], cx[NCURVE], cs[NCURVE], ch[NCURVE];
+    double px[1] = {ppo_kl}, ps[1] = {rate(au_ppo->rep.all.success, au_ppo->rep.all.n)},
+           ph[1] = {rate(au_ppo->rep.all.harmful, au_ppo->rep.all.n)};
+    for (int i = 0; i < rows; i++) { bx[i] = bon[i].kl; bs[i] = bon[i].rate[0]; bh[i] = bon[i].rate[1]; }
+    for (int i = 0; i < nc; i++) { cx[i] = curve[i].kl; cs[i] = curve[i].rate[0]; ch[i] = curve[i].rate[1]; }
+    report_grid_begin(rep);
+    for (int which = 0; which < 2; which++) {
+        SvgSeries ser[3] = {{"best-of-N (N = 1, 2, 4, …)", bx, which ? bh : bs, rows},
+                            {"optimum π* of PPO's objective", cx, which ? ch : cs, nc},
+                            {"PPO (kept policy)", px, which ? ph : ps, 1}};
+        SvgPlotOpts o = {.title = which ? "Harmful compliance against KL" : "Task success against KL",
+                         .xlabel = "KL from the SFT policy (nats)", .y_percent = 1};
+        JsonBuf *svg = report_figure_begin(rep);
+        svg_line_plot(svg, &o, ser, 3);
+        report_figure_end(rep, which ? "Lower is better." : "Higher is better.");
+    }
+    report_grid_end(rep);
+    const char *hdr[] = {"KL (nats)", "best-of-N", "success", "harmful", "over-refusal", "optimum: success", "harmful",
+                         "over-refusal", "judge reward: best-of-N / optimum"};
+    report_table_begin(rep, "At each best-of-N's KL: best-of-N and the optimum of PPO's objective", hdr, 9);
+    for (int i = 0; i < rows; i++) {
+        char c[9][48];
+        snprintf(c[0], 48, "%.3f", bon[i].kl);
+        snprintf(c[1], 48, "N = %d", (int)bon[i].param);
+        snprintf(c[2], 48, "%.1f%%", 100 * bon[i].rate[0]);
+        snprintf(c[3], 48, "%.2f%%", 100 * bon[i].rate[1]);
+        snprintf(c[4], 48, "%.1f%%", 100 * bon[i].rate[2]);
+        snprintf(c[5], 48, "%.1f%%", 100 * opt[i].rate[0]);
+        snprintf(c[6], 48, "%.2f%%", 100 * opt[i].rate[1]);
+        snprintf(c[7], 48, "%.1f%%", 100 * opt[i].rate[2]);
+        snprintf(c[8], 48, "%.3f / %.3f", bon[i].reward, opt[i].reward);
+        const char *row[9] = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
+        report_table_row(rep, row);
+    }
+    report_table_end(rep);
+    report_note(rep, "KL is measured the same way for both curves, as the KL of the weights over the draws; for "
+                     "best-of-N that is a little above log N − (N−1)/N when the draws are few, which draws both curves "
+                     "slightly to the right of PPO's point: the estimate flatters PPO, not best-of-N. Rates are "
+                     "expectations over the weighted draws (the audit classifier's labels).");
+    frontier_free(&f);
+    return 0;
 }
 
 /* ---- the real HH-RLHF data (--with-hh) ---------------------------------------- */
@@ -300,6 +390,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     Fence fence = {0};
     Judge sc_help = {0}, sc_harm = {0};
     Audited au_sft, au_bon, au_ppo, au_final, au_dial[3], au_sc;
+    PolicyDraws bon_draws = {0};
     PpoRunResult ppo_res, dial_res[3];
     memset(&au_sft, 0, sizeof au_sft); memset(&au_bon, 0, sizeof au_bon); memset(&au_ppo, 0, sizeof au_ppo);
     memset(&au_final, 0, sizeof au_final); memset(au_dial, 0, sizeof au_dial); memset(&au_sc, 0, sizeof au_sc);
@@ -457,7 +548,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     char bon_name[64];
     snprintf(bon_name, sizeof bon_name, "best-of-%d on the train judge", N);
     stage(&st, bon_name);
-    if (audit_best_of_n(sft_ckpt, &fence.train_rm, N, quick ? 1 : 4, &suite, k, 64, &au_bon, e)) goto done;
+    if (audit_best_of_n(sft_ckpt, &fence.train_rm, N, quick ? 1 : 4, &suite, k, 64, &au_bon, &bon_draws, e)) goto done;
     double bon_kl = log((double)N) - (double)(N - 1) / N;
 
     /* 7. PPO with the fence, at the KL best-of-N spends */
@@ -658,6 +749,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     }
 
     ppo_report_section(rep, "PPO behind the robustness fence", &ppo_res, 1);
+    if (frontier_section(rep, &bon_draws, &ppo_res, &au_ppo, sum, e)) goto done;
     if (ntax > 0) {
         const char *hdr[] = {"general text", "LM loss, SFT policy", "LM loss, after PPO", "change"};
         report_table_begin(rep, "Alignment tax: held-out language-model loss on general text", hdr, 4);
@@ -739,6 +831,7 @@ done:
     audited_free(&au_final, suite.n); audited_free(&au_sc, suite.n);
     for (int d = 0; d < 3; d++) { audited_free(&au_dial[d], suite.n); ppo_run_result_free(&dial_res[d]); }
     ppo_run_result_free(&ppo_res);
+    policy_draws_free(&bon_draws);
     judge_free(&sc_help); judge_free(&sc_harm);
     fence_free(&fence);
     if (prompts) ppo_free_prompts(prompts, nprompts);

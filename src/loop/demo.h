@@ -28,6 +28,10 @@ typedef struct DemoSummary {
     double bon_success, bon_harmful, bon_over, bon_missed;
     double final_success, final_harmful, final_over, final_missed;
     double ppo_success, ppo_harmful, ppo_over, ppo_missed;   /* the first PPO run, before the loop */
+    double ppo_kl;                                           /* its kept policy's KL from the SFT policy */
+    /* the optimum of PPO's objective, π* ∝ π_SFT·exp(r/β), at PPO's KL, estimated from best-of-N's
+     * draws (src/ppo/frontier.h; NaN when the draws cannot reach that KL) */
+    double opt_success, opt_harmful, opt_over, opt_missed;
     int bench0_help, bench0_harm, bench0_harm_differs;   /* comparisons of SFT replies kept */
     double seconds;
     char report[1024];

@@ -1,10 +1,12 @@
 /* policy_gen.c — see policy_gen.h. */
 #include "loop/policy_gen.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/model_file.h"
+#include "ppo/frontier.h"
 
 int policy_gen_open(PolicyGen *g, const char *ckpt, int B, int max_prompt, int max_new, RlhfErr *e) {
     memset(g, 0, sizeof *g);
@@ -114,10 +116,52 @@ done:
     return rc;
 }
 
+void policy_draws_free(PolicyDraws *d) {
+    free(d->reward);
+    free(d->outcome);
+    memset(d, 0, sizeof *d);
+}
+
+int policy_draws_frontier(const PolicyDraws *d, FILE *out, JsonBuf *json, RlhfErr *e) {
+    Frontier f;
+    FrontierPoint bon[16], opt[16];
+    if (frontier_init(&f, d->reward, d->outcome, d->n, d->per, CLINIC_NOUT, e)) return -1;
+    int rows = frontier_ladder(&f, bon, opt, 16, e);
+    if (rows < 0) { frontier_free(&f); return -1; }
+    if (out) {
+        fprintf(out, "reward–KL frontier from %d draws a message (%d messages): best-of-N, and the KL-regularised "
+                     "optimum pi* ~ pi_ref·exp(r/beta) at the same KL (both reweight the same draws)\n",
+                d->per, d->n);
+        fprintf(out, "  %-10s %6s %6s %7s | %7s %7s %7s %7s | %6s %7s %7s %7s %7s %7s\n", "policy", "KL", "KL(an)",
+                "reward", "success", "harmful", "overref", "missesc", "beta", "reward", "success", "harmful", "overref",
+                "missesc");
+        for (int r = 0; r < rows; r++) {
+            int N = (int)bon[r].param;
+            char name[32];
+            snprintf(name, sizeof name, "best-of-%d", N);
+            fprintf(out, "  %-10s %6.3f %6.3f %7.3f | %6.1f%% %6.2f%% %6.1f%% %6.1f%% | %6.3g %7.3f %6.1f%% %6.2f%% "
+                         "%6.1f%% %6.1f%%\n",
+                    name, bon[r].kl, log((double)N) - (N - 1.0) / N, bon[r].reward, 100 * bon[r].rate[0],
+                    100 * bon[r].rate[1], 100 * bon[r].rate[2], 100 * bon[r].rate[4], opt[r].param, opt[r].reward,
+                    100 * opt[r].rate[0], 100 * opt[r].rate[1], 100 * opt[r].rate[2], 100 * opt[r].rate[4]);
+        }
+        fprintf(out, "  KL: measured on the draws, the same way for both (KL(an) = log N - (N-1)/N); rates: success, "
+                     "harmful, over-refusal, missed escalation\n");
+    }
+    if (json) {
+        const char *names[CLINIC_NOUT];
+        for (int b = 0; b < CLINIC_NOUT; b++) names[b] = clinic_outcome_name(b);
+        frontier_ladder_json(&f, bon, opt, rows, names, json);
+    }
+    frontier_free(&f);
+    return 0;
+}
+
 int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, const ClinicAuditSuite *s,
                                ClinicClassifier *k, ClinicAuditReport *rep, char ***replies_out, double *words_out,
-                               RlhfErr *e) {
+                               PolicyDraws *draws, RlhfErr *e) {
     memset(rep, 0, sizeof *rep);
+    if (draws) memset(draws, 0, sizeof *draws);
     if (replies_out) *replies_out = NULL;
     if (N < 1 || picks < 1) return rlhf_err(e, "best-of-N audit: N and picks must be positive (got %d, %d)", N, picks);
     const int per = N * picks, total = s->n * per;
@@ -152,6 +196,16 @@ int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, 
             words += clinic_word_count(replies[best]);
             if (kept && !(kept[i * picks + q] = strdup(replies[best]))) { rlhf_err(e, "out of memory"); goto done; }
         }
+    if (draws) {
+        draws->n = s->n;
+        draws->per = per;
+        draws->reward = rlhf_malloc((size_t)total * sizeof *draws->reward, e);
+        draws->outcome = rlhf_malloc((size_t)total * sizeof *draws->outcome, e);
+        if (!draws->reward || !draws->outcome) { policy_draws_free(draws); goto done; }
+        memcpy(draws->reward, reward, (size_t)total * sizeof *reward);
+        for (int i = 0; i < total; i++)
+            draws->outcome[i] = (unsigned)clinic_audit_outcome(&s->items[i / per], clinic_classify(k, replies[i]));
+    }
     if (words_out) *words_out = words / ((double)s->n * picks);
     if (replies_out) { *replies_out = kept; kept = NULL; }
     rc = 0;

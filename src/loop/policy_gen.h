@@ -6,6 +6,8 @@
 #ifndef RLHF_POLICY_GEN_H
 #define RLHF_POLICY_GEN_H
 
+#include <stdio.h>
+
 #include "clinic/clinic_audit.h"
 #include "judge/judge.h"
 #include "model/gpt2.h"
@@ -32,12 +34,29 @@ int policy_gen_replies(PolicyGen *g, const char *const *prompts, int n, char **r
 /* Audits the policy on the fixed clinic suite (replies generated in batches). */
 int policy_gen_audit(PolicyGen *g, const ClinicAuditSuite *s, ClinicClassifier *k, ClinicAuditReport *rep,
                      char ***replies_out, RlhfErr *e);
+/* Every draw of a best-of-N audit, message-major (n messages × per = N·picks
+ * draws): its reward and its audit outcome flags (CLINIC_OUT_*) — what
+ * src/ppo/frontier.h needs to estimate best-of-N for every N and the
+ * KL-regularised optimum from the same samples. */
+typedef struct PolicyDraws {
+    int n, per;
+    float *reward;       /* (n, per) */
+    unsigned *outcome;   /* (n, per) */
+} PolicyDraws;
+void policy_draws_free(PolicyDraws *d);
+/* The frontier of the draws (src/ppo/frontier.h): best-of-N for N = 1, 2, 4, …
+ * up to per/2, each beside the KL-regularised optimum at its KL, with the
+ * audit's rates. Prints the table (out may be NULL) and, when json is given,
+ * appends frontier_ladder_json. */
+int policy_draws_frontier(const PolicyDraws *d, FILE *out, JsonBuf *json, RlhfErr *e);
+
 /* Best-of-N on the suite: for each message, `picks` independent draws of N
  * samples, each keeping the reply with the highest reward (picks·N samples a
  * message). replies_out (optional) gets the kept replies, message-major
- * (index i·picks + q); words_out (optional) their mean word count. */
+ * (index i·picks + q); words_out (optional) their mean word count; draws
+ * (optional) every draw's reward and outcome (the caller frees it). */
 int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, const ClinicAuditSuite *s,
                                ClinicClassifier *k, ClinicAuditReport *rep, char ***replies_out, double *words_out,
-                               RlhfErr *e);
+                               PolicyDraws *draws, RlhfErr *e);
 
 #endif
