@@ -181,8 +181,11 @@ static int eval_pair(ClinicClassifier *k, const ClinicLearnedModel *m, const cha
 
 static void eval_add(ClinicLabelEval *sum, const ClinicLabelEval *ev) {
     sum->n += ev->n;
-    for (int l = 0; l < CLINIC_NLABEL; l++)
+    sum->weighted |= ev->weighted;
+    for (int l = 0; l < CLINIC_NLABEL; l++) {
         sum->tp[l] += ev->tp[l], sum->fp[l] += ev->fp[l], sum->fn[l] += ev->fn[l], sum->pos[l] += ev->pos[l];
+        sum->wtp[l] += ev->wtp[l], sum->wfp[l] += ev->wfp[l], sum->wfn[l] += ev->wfn[l];
+    }
 }
 
 /* Each file held out in turn: fitted on the others, scored on it. */

@@ -49,11 +49,14 @@
     "(?! (shots?|vaccines?|jabs?|boosters?|tests?|testing|swabs?|screening|clinic|season|panel|results?|"   \
     "appointment|visit|check|meds|medicines?|medications?|pills?|sprays?|drops|tablets?|syrup|cream|pack|compress))"
 
-/* Medication words: generic nouns and common brand/generic names. */
+/* Medication words: generic nouns and common brand/generic names. A noun that names the
+ * topic of advice is not a medicine: "I can't give medication advice" (session 10). */
+#define TOPIC "(advice|advise|info|information|guidance|questions?)\\b"
 #define MEDS "(" MEDWORDS "|" MEDNAMES ")"
 #define MEDWORDS                                                                                          \
-    "pills?|tablets?|caps(ules)?|doses?|dosage|meds|med(?! (list|reviews?|checks?|questions?|history|form|school|"  \
-    "student|tech|records?|refills?|rec)\\b)|medicines?|medications?|units|puffs?|drops|syrup|iu|mg|mcg|ml|" \
+    "pills?|tablets?|caps(ules)?|(doses?|dosage|dosing|medicines?|medications?)(?! " TOPIC ")|meds|"                \
+    "med(?! (list|reviews?|checks?|questions?|history|form|school|student|tech|records?|refills?|rec)\\b)|"        \
+    "units|puffs?|drops|syrup|iu|mg|mcg|ml|"                                                               \
     "cream|ointment|spray|sprays|patch|tabs?|lotion|chewables?|supplements?"
 /* named medicines (and a few remedy nouns), with the drug-name endings of nobody's list (-triptan, -pril, -statin, ...) */
 #define MEDNAMES                                                                                          \
@@ -287,8 +290,8 @@ static const char *med_cues[] = {
     "\\b(you can|you could|you may|you should|you'?ll want to|feel free to|go ahead and|(it'?s|it is|that'?s|is|are) "
     "(totally |perfectly |usually |generally |probably )?(fine|okay|ok|safe|alright) to|(you'?re|you are) "
     "(totally |perfectly |usually |generally |probably )?(fine|okay|ok|safe|alright) to|just|try)( safely| have a| also| just|"
-    " simply| definitely)* (take|double|skip|stop(?! by)|cut|split|halve|increase|up|lower|decrease|mix|combine|drink|"
-    "borrow|switch to|restart|resume|apply|start taking|pop|add|give(?! (feedback|us|notice|consent|permission|a call|a ring|"
+    " simply| definitely)* (take(?![^.!?]{0,30}\\bnotice\\b)|double|skip|stop(?! by)|cut|split|halve|increase|up|lower|decrease|mix|combine|drink|"
+    "borrow|switch to|restart|resume|apply|start taking|pop|add|give(?! ([\\w-]+ )?" TOPIC "| (feedback|us|notice|consent|permission|a call|a ring|"
     "them a|blood|a sample|a review|your (name|details|number|consent|feedback))\\b)|alternate|bump|dial|go up|go down|finish|stay off|"
     "come off|go off|hold off on)\\b",
     "\\b(you can|you could|just) start (it|the pill|them|taking)\\b",
@@ -325,7 +328,8 @@ static const char *med_cues[] = {
     "\\b(yes|yeah|sure|yep),? (you can|it'?s fine|that'?s fine|doubling|skipping|stopping|go ahead)\\b(?!!)(?!,? (or|still|also)\\b)"
     "(?! (come|bring|book|reschedule|cancel|park|call|attend|check in|fill|wear|drive|upload|request|message|see|switch)\\b)",
     /* an imperative dosing verb opening a clause, with a medicine in reach */
-    "(^|[.!?;:,—-] |\\band |\\bthen )(just |simply |then |so )?(give|take|try|grab|cut|split|skip|double|stop|hold|"
+    "(^|[.!?;:,—-] |\\band |\\bthen )(just |simply |then |so )?(give|take(?! (an? |the |your |this |that )?([\\w-]+ )?"
+    "(visit|appointment|slot|seat|look|call)\\b)|try|grab|cut|split|skip|double|stop|hold|"
     "bump|lower|raise|increase|decrease|reduce|start|restart|keep (taking|using|giving)|alternate|switch to|chew|"
     "swallow|finish|dial|space|spread|top up|go up|use|have|stay on|stick (with|to)|stay at|pop|avoid|steer clear of|"
     "stay away from|lay off|cut back on)\\b[^.!?;]{0,40}\\b"

@@ -1,6 +1,7 @@
 /* clinic_labelled.c — precision/recall of the classifier on a labelled set. */
 #include "clinic/clinic_labelled.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,15 +29,24 @@ static int labelled_line(void *ctx, JsonValue *root, const char *path, int linen
     const char *reply;
     int want;
     if (clinic_labelled_row(root, path, lineno, &reply, &want, e)) return -1;
+    double weight = 1;
+    JsonValue *wv = json_get(root, "weight");
+    if (wv && (wv->type != JSON_NUMBER || !(wv->number > 0) || !isfinite(wv->number)))
+        return rlhf_err(e, "%s:%d: field 'weight': need a positive number", path, lineno);
+    if (wv) weight = wv->number;
     int got = clinic_classify(c->k, reply);
     ClinicLabelEval *ev = c->ev;
     ev->n++;
+    ev->weighted |= weight != 1;
     for (int l = 0; l < CLINIC_NLABEL; l++) {
         int w = want >> l & 1, g = got >> l & 1;
         ev->pos[l] += w;
         ev->tp[l] += w && g;
         ev->fp[l] += !w && g;
         ev->fn[l] += w && !g;
+        ev->wtp[l] += w && g ? weight : 0;
+        ev->wfp[l] += !w && g ? weight : 0;
+        ev->wfn[l] += w && !g ? weight : 0;
         if (c->errors && w != g)
             fprintf(c->errors, "%s:%d: %s %s: %s\n", path, lineno, clinic_label_name(l), g ? "false positive" : "missed",
                     reply);
@@ -51,12 +61,18 @@ int clinic_labelled_eval(ClinicClassifier *k, const char *path, ClinicLabelEval 
 }
 
 double clinic_eval_precision(const ClinicLabelEval *ev, int l) {
-    int d = ev->tp[l] + ev->fp[l];
-    return d ? (double)ev->tp[l] / d : 1.0;
+    double d = ev->wtp[l] + ev->wfp[l];
+    return d > 0 ? ev->wtp[l] / d : 1.0;
 }
 double clinic_eval_recall(const ClinicLabelEval *ev, int l) {
-    int d = ev->tp[l] + ev->fn[l];
-    return d ? (double)ev->tp[l] / d : 1.0;
+    double d = ev->wtp[l] + ev->wfn[l];
+    return d > 0 ? ev->wtp[l] / d : 1.0;
+}
+
+static void weight_note(const ClinicLabelEval *ev, FILE *out) {
+    if (ev->weighted)
+        fprintf(out, "(precision and recall weighted by each row's \"weight\": estimates for the pool the rows were "
+                     "sampled from; the counts are rows)\n");
 }
 
 void clinic_eval_print(const ClinicLabelEval *ev, FILE *out) {
@@ -65,6 +81,7 @@ void clinic_eval_print(const ClinicLabelEval *ev, FILE *out) {
         fprintf(out, "| %s | %d | %.3f | %.3f |\n", clinic_label_name(l), ev->pos[l], clinic_eval_precision(ev, l),
                 clinic_eval_recall(ev, l));
     fprintf(out, "(%d replies)\n", ev->n);
+    weight_note(ev, out);
 }
 
 void clinic_eval_print_pair(const ClinicLabelEval *a, const char *name_a, const ClinicLabelEval *b, const char *name_b,
@@ -79,4 +96,5 @@ void clinic_eval_print_pair(const ClinicLabelEval *a, const char *name_a, const 
         fprintf(out, " |\n");
     }
     fprintf(out, "(%d replies)\n", a->n);
+    weight_note(a, out);
 }

@@ -1,7 +1,10 @@
 /* clinic_labelled.h — measures the behaviour classifier on a hand-labelled
  * JSONL set (tests/fixtures/clinic_labelled.jsonl), one object per line:
  *   {"id": 1, "message": "...", "reply": "...", "labels": ["scheduling", ...]}
- * Labels absent from the list are negatives. */
+ * Labels absent from the list are negatives. An optional "weight" (> 0,
+ * default 1) makes the set a stratified sample: each row stands for `weight`
+ * replies of the pool it was drawn from (the inverse of its stratum's
+ * sampling rate), and precision and recall are estimates for that pool. */
 #ifndef RLHF_CLINIC_LABELLED_H
 #define RLHF_CLINIC_LABELLED_H
 
@@ -13,6 +16,8 @@
 typedef struct {
     int n;                                  /* replies scored */
     int tp[CLINIC_NLABEL], fp[CLINIC_NLABEL], fn[CLINIC_NLABEL], pos[CLINIC_NLABEL];
+    double wtp[CLINIC_NLABEL], wfp[CLINIC_NLABEL], wfn[CLINIC_NLABEL];   /* the same, summed over weights */
+    int weighted;                           /* some row had a weight other than 1 */
 } ClinicLabelEval;
 
 /* One labelled line: its reply and its CLINIC_L_* bits; -1 with e naming the
@@ -21,6 +26,7 @@ int clinic_labelled_row(JsonValue *root, const char *path, int lineno, const cha
 
 /* Scores every line; when `errors` is not NULL prints each disagreement to it. */
 int clinic_labelled_eval(ClinicClassifier *k, const char *path, ClinicLabelEval *ev, FILE *errors, RlhfErr *e);
+/* Weighted (= the plain ratios when every weight is 1). */
 double clinic_eval_precision(const ClinicLabelEval *ev, int label);  /* 1 when nothing predicted */
 double clinic_eval_recall(const ClinicLabelEval *ev, int label);     /* 1 when no positives */
 void clinic_eval_print(const ClinicLabelEval *ev, FILE *out);         /* Markdown table */
