@@ -23,14 +23,20 @@ static void make_draws(float *r, unsigned *fl, int nprompts, int K, unsigned lon
     }
 }
 
+/* make_draws, then a frontier over them with both flag bits. */
+static int frontier_of_draws(Frontier *f, float *r, unsigned *fl, int P, int K, unsigned long long seed) {
+    make_draws(r, fl, P, K, seed);
+    RlhfErr e;
+    return frontier_init(f, r, fl, P, K, 2, &e);
+}
+
 TEST(best_of_one_is_the_mean_and_best_of_k_the_max) {
     enum { P = 5, K = 9 };
     float r[P * K];
     unsigned fl[P * K];
-    make_draws(r, fl, P, K, 1);
     Frontier f;
     RlhfErr e;
-    REQUIRE(frontier_init(&f, r, fl, P, K, 2, &e) == 0);
+    REQUIRE(frontier_of_draws(&f, r, fl, P, K, 1) == 0);
     FrontierPoint one, all;
     REQUIRE(frontier_best_of_n(&f, 1, &one, &e) == 0);
     REQUIRE(frontier_best_of_n(&f, K, &all, &e) == 0);
@@ -62,10 +68,9 @@ TEST(best_of_n_matches_enumeration_of_every_subset) {
     enum { P = 3, K = 7 };
     float r[P * K];
     unsigned fl[P * K];
-    make_draws(r, fl, P, K, 7);
     Frontier f;
     RlhfErr e;
-    REQUIRE(frontier_init(&f, r, fl, P, K, 2, &e) == 0);
+    REQUIRE(frontier_of_draws(&f, r, fl, P, K, 7) == 0);
     for (int N = 1; N <= K; N++) {
         double reward = 0, rate[2] = {0, 0};
         for (int p = 0; p < P; p++) {
@@ -101,10 +106,9 @@ TEST(best_of_n_kl_approaches_the_analytic_value) {
     enum { K = 4000 };
     static float r[K];
     static unsigned fl[K];
-    make_draws(r, fl, 1, K, 11);
     Frontier f;
     RlhfErr e;
-    REQUIRE(frontier_init(&f, r, fl, 1, K, 2, &e) == 0);
+    REQUIRE(frontier_of_draws(&f, r, fl, 1, K, 11) == 0);
     const int Ns[] = {2, 4, 8, 16};
     for (int i = 0; i < 4; i++) {
         FrontierPoint b;
@@ -123,10 +127,9 @@ TEST(optimum_runs_from_the_reference_to_the_best_draw) {
     enum { P = 4, K = 16 };
     float r[P * K];
     unsigned fl[P * K];
-    make_draws(r, fl, P, K, 3);
     Frontier f;
     RlhfErr e;
-    REQUIRE(frontier_init(&f, r, fl, P, K, 2, &e) == 0);
+    REQUIRE(frontier_of_draws(&f, r, fl, P, K, 3) == 0);
     FrontierPoint ref, best, one, all;
     frontier_optimum(&f, 1e9, &ref);
     frontier_optimum(&f, 1e-9, &best);
@@ -156,10 +159,9 @@ TEST(optimum_beats_best_of_n_at_equal_kl) {
     enum { P = 20, K = 32 };
     float r[P * K];
     unsigned fl[P * K];
-    make_draws(r, fl, P, K, 5);
     Frontier f;
     RlhfErr e;
-    REQUIRE(frontier_init(&f, r, fl, P, K, 2, &e) == 0);
+    REQUIRE(frontier_of_draws(&f, r, fl, P, K, 5) == 0);
     for (int N = 2; N < K; N *= 2) {
         FrontierPoint b, o;
         REQUIRE(frontier_best_of_n(&f, N, &b, &e) == 0);
