@@ -749,7 +749,6 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     }
 
     ppo_report_section(rep, "PPO behind the robustness fence", &ppo_res, 1);
-    if (frontier_section(rep, &bon_draws, &ppo_res, &au_ppo, sum, e)) goto done;
     if (ntax > 0) {
         const char *hdr[] = {"general text", "LM loss, SFT policy", "LM loss, after PPO", "change"};
         report_table_begin(rep, "Alignment tax: held-out language-model loss on general text", hdr, 4);
@@ -765,6 +764,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
         report_note(rep, "The model never saw general text in pretraining (it is a clinic-only model), so these losses "
                          "are high; what matters is the change PPO causes.");
     }
+    if (frontier_section(rep, &bon_draws, &ppo_res, &au_ppo, sum, e)) goto done;
     loop_report_section(rep, loop, "The steering loop");
 
     report_section(rep, "The dials: helpfulness against harmlessness");
