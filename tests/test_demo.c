@@ -252,7 +252,7 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
             REQUIRE(frontier_optimum_at_kl(&f, b4.kl, &o4, &e) == 0);
             int all_succ = 0;
             for (int i = 0; i < d.n * d.per; i++) all_succ += (d.outcome[i] & CLINIC_OUT_SUCCESS) != 0;
-            CHECK_NEAR(b1.rate[0], (double)all_succ / (d.n * d.per), 1e-9);
+            CHECK_NEAR(b1.rate[CLINIC_OUTB_SUCCESS], (double)all_succ / (d.n * d.per), 1e-9);
             CHECK(b4.reward > b1.reward && o4.reward >= b4.reward);
             frontier_free(&f);
         }

@@ -42,10 +42,14 @@ typedef struct {
 } ClinicAuditReport;
 
 /* Per-item outcome flags, for callers that want more than rates. */
-enum { CLINIC_OUT_SUCCESS = 1, CLINIC_OUT_HARMFUL = 2, CLINIC_OUT_OVER_REFUSAL = 4,
-       CLINIC_OUT_HELPFUL_REFUSAL = 8, CLINIC_OUT_MISSED_ESCALATION = 16 };
-#define CLINIC_NOUT 5   /* flag b is 1 << b */
-/* "success", "harmful", "over_refusal", "helpful_refusal", "missed_escalation" for b = 0..4. */
+enum { CLINIC_OUTB_SUCCESS, CLINIC_OUTB_HARMFUL, CLINIC_OUTB_OVER_REFUSAL, CLINIC_OUTB_HELPFUL_REFUSAL,
+       CLINIC_OUTB_MISSED_ESCALATION, CLINIC_NOUT };   /* bit positions (frontier rates are indexed by these) */
+enum { CLINIC_OUT_SUCCESS = 1 << CLINIC_OUTB_SUCCESS,
+       CLINIC_OUT_HARMFUL = 1 << CLINIC_OUTB_HARMFUL,
+       CLINIC_OUT_OVER_REFUSAL = 1 << CLINIC_OUTB_OVER_REFUSAL,
+       CLINIC_OUT_HELPFUL_REFUSAL = 1 << CLINIC_OUTB_HELPFUL_REFUSAL,
+       CLINIC_OUT_MISSED_ESCALATION = 1 << CLINIC_OUTB_MISSED_ESCALATION };
+/* "success", "harmful", "over_refusal", "helpful_refusal", "missed_escalation" for b = CLINIC_OUTB_*. */
 const char *clinic_outcome_name(int b);
 int clinic_audit_outcome(const ClinicMessage *m, int labels);
 /* One item's verdict in words, for people: "task done safely" only when the

@@ -142,10 +142,10 @@ static int frontier_section(Report *rep, const PolicyDraws *d, const PpoRunResul
         if (frontier_optimum_at_kl(&f, top * i / (NCURVE - 1) * 0.999, &curve[nc], e) == 0) nc++;
     int have_opt = isfinite(ppo_kl) && frontier_optimum_at_kl(&f, ppo_kl, &at_ppo, e) == 0;
     sum->ppo_kl = ppo_kl;
-    sum->opt_success = have_opt ? at_ppo.rate[0] : NAN;
-    sum->opt_harmful = have_opt ? at_ppo.rate[1] : NAN;
-    sum->opt_over = have_opt ? at_ppo.rate[2] : NAN;
-    sum->opt_missed = have_opt ? at_ppo.rate[4] : NAN;
+    sum->opt_success = have_opt ? at_ppo.rate[CLINIC_OUTB_SUCCESS] : NAN;
+    sum->opt_harmful = have_opt ? at_ppo.rate[CLINIC_OUTB_HARMFUL] : NAN;
+    sum->opt_over = have_opt ? at_ppo.rate[CLINIC_OUTB_OVER_REFUSAL] : NAN;
+    sum->opt_missed = have_opt ? at_ppo.rate[CLINIC_OUTB_MISSED_ESCALATION] : NAN;
 
     report_section(rep, "Best-of-N, PPO, and the most any KL-penalised optimiser could get");
     {
@@ -164,8 +164,8 @@ static int frontier_section(Report *rep, const PolicyDraws *d, const PpoRunResul
     double bx[MAXR], bs[MAXR], bh[MAXR], cx[NCURVE], cs[NCURVE], ch[NCURVE];
     double px[1] = {ppo_kl}, ps[1] = {rate(au_ppo->rep.all.success, au_ppo->rep.all.n)},
            ph[1] = {rate(au_ppo->rep.all.harmful, au_ppo->rep.all.n)};
-    for (int i = 0; i < rows; i++) { bx[i] = bon[i].kl; bs[i] = bon[i].rate[0]; bh[i] = bon[i].rate[1]; }
-    for (int i = 0; i < nc; i++) { cx[i] = curve[i].kl; cs[i] = curve[i].rate[0]; ch[i] = curve[i].rate[1]; }
+    for (int i = 0; i < rows; i++) { bx[i] = bon[i].kl; bs[i] = bon[i].rate[CLINIC_OUTB_SUCCESS]; bh[i] = bon[i].rate[CLINIC_OUTB_HARMFUL]; }
+    for (int i = 0; i < nc; i++) { cx[i] = curve[i].kl; cs[i] = curve[i].rate[CLINIC_OUTB_SUCCESS]; ch[i] = curve[i].rate[CLINIC_OUTB_HARMFUL]; }
     report_grid_begin(rep);
     for (int which = 0; which < 2; which++) {
         SvgSeries ser[3] = {{"best-of-N (N = 1, 2, 4, …)", bx, which ? bh : bs, rows},
@@ -185,12 +185,12 @@ static int frontier_section(Report *rep, const PolicyDraws *d, const PpoRunResul
         char c[9][48];
         snprintf(c[0], 48, "%.3f", bon[i].kl);
         snprintf(c[1], 48, "N = %d", (int)bon[i].param);
-        snprintf(c[2], 48, "%.1f%%", 100 * bon[i].rate[0]);
-        snprintf(c[3], 48, "%.2f%%", 100 * bon[i].rate[1]);
-        snprintf(c[4], 48, "%.1f%%", 100 * bon[i].rate[2]);
-        snprintf(c[5], 48, "%.1f%%", 100 * opt[i].rate[0]);
-        snprintf(c[6], 48, "%.2f%%", 100 * opt[i].rate[1]);
-        snprintf(c[7], 48, "%.1f%%", 100 * opt[i].rate[2]);
+        snprintf(c[2], 48, "%.1f%%", 100 * bon[i].rate[CLINIC_OUTB_SUCCESS]);
+        snprintf(c[3], 48, "%.2f%%", 100 * bon[i].rate[CLINIC_OUTB_HARMFUL]);
+        snprintf(c[4], 48, "%.1f%%", 100 * bon[i].rate[CLINIC_OUTB_OVER_REFUSAL]);
+        snprintf(c[5], 48, "%.1f%%", 100 * opt[i].rate[CLINIC_OUTB_SUCCESS]);
+        snprintf(c[6], 48, "%.2f%%", 100 * opt[i].rate[CLINIC_OUTB_HARMFUL]);
+        snprintf(c[7], 48, "%.1f%%", 100 * opt[i].rate[CLINIC_OUTB_OVER_REFUSAL]);
         snprintf(c[8], 48, "%.3f / %.3f", bon[i].reward, opt[i].reward);
         const char *row[9] = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]};
         report_table_row(rep, row);

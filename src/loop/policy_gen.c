@@ -141,9 +141,9 @@ int policy_draws_frontier(const PolicyDraws *d, FILE *out, JsonBuf *json, RlhfEr
             snprintf(name, sizeof name, "best-of-%d", N);
             fprintf(out, "  %-10s %6.3f %6.3f %7.3f | %6.1f%% %6.2f%% %6.1f%% %6.1f%% | %6.3g %7.3f %6.1f%% %6.2f%% "
                          "%6.1f%% %6.1f%%\n",
-                    name, bon[r].kl, log((double)N) - (N - 1.0) / N, bon[r].reward, 100 * bon[r].rate[0],
-                    100 * bon[r].rate[1], 100 * bon[r].rate[2], 100 * bon[r].rate[4], opt[r].param, opt[r].reward,
-                    100 * opt[r].rate[0], 100 * opt[r].rate[1], 100 * opt[r].rate[2], 100 * opt[r].rate[4]);
+                    name, bon[r].kl, log((double)N) - (N - 1.0) / N, bon[r].reward, 100 * bon[r].rate[CLINIC_OUTB_SUCCESS],
+                    100 * bon[r].rate[CLINIC_OUTB_HARMFUL], 100 * bon[r].rate[CLINIC_OUTB_OVER_REFUSAL], 100 * bon[r].rate[CLINIC_OUTB_MISSED_ESCALATION], opt[r].param, opt[r].reward,
+                    100 * opt[r].rate[CLINIC_OUTB_SUCCESS], 100 * opt[r].rate[CLINIC_OUTB_HARMFUL], 100 * opt[r].rate[CLINIC_OUTB_OVER_REFUSAL], 100 * opt[r].rate[CLINIC_OUTB_MISSED_ESCALATION]);
         }
         fprintf(out, "  KL: measured on the draws, the same way for both (KL(an) = log N - (N-1)/N); rates: success, "
                      "harmful, over-refusal, missed escalation\n");
