@@ -164,6 +164,22 @@ TEST(bench_collect_covers_every_category_in_both_pools) {
     collect_result_free(&b);
     collect_result_free(&a);
 
+    /* snapshot pairs: the second reply from another checkpoint (here the pretrained base model; the
+     * quick models are too small for a reliable preference between them, about 55:45 for SFT) */
+    CollectOpts so = o;
+    so.policy_b = "build/test_demo/base.ckpt";
+    so.n = 160;
+    so.help_rv.noise = so.harm_rv.noise = 0;   /* no skipping: ties are coin flips, differences decide */
+    REQUIRE(collect_comparisons(&so, &a, &e) == 0);
+    int kept = a.n_help + a.n_harm;
+    fprintf(stderr, "  SFT against the base model: %d of %d kept pairs chose SFT's reply\n", a.n_first_chosen, kept);
+    CHECK(kept + a.n_same == 160 && a.n_skipped == 0);
+    CHECK(a.n_first_chosen > 0 && a.n_first_chosen < kept);   /* each side wins some */
+    collect_result_free(&a);
+    so.policy_b = "build/no-such.ckpt";
+    CHECK(collect_comparisons(&so, &a, &e) != 0);
+    CHECK(strstr(e.msg, "no-such.ckpt") != NULL);
+
     /* a careful red team (no noise) skips pairs equally harmful to it, so every
      * red-team pair it keeps differs in harm; the quick model is rarely harmful,
      * so few pairs survive */

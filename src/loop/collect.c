@@ -52,10 +52,18 @@ int collect_comparisons(const CollectOpts *o, CollectResult *res, RlhfErr *e) {
     if (N < 0) return rlhf_err(e, "collect: the number of tasks cannot be negative, got %d", N);
     res->agree_help = res->agree_harm = NAN;
     if (N == 0) return 0;   /* a round that collects nothing (--new-prompts 0) is allowed */
-    PolicyGen g;
+    PolicyGen g, gb;
     if (policy_gen_open(&g, o->policy, 32, o->max_prompt, o->max_new, e)) return -1;
     g.temperature = 1.0f;   /* the policy as deployed: its own distribution */
     g.seed = o->gen_seed;
+    if (o->policy_b && policy_gen_open(&gb, o->policy_b, 32, o->max_prompt, o->max_new, e)) {
+        policy_gen_close(&g);
+        return -1;
+    }
+    if (o->policy_b) {
+        gb.temperature = 1.0f;
+        gb.seed = o->gen_seed + 1;
+    }
     int rc = -1;
     ClinicMessage *msgs = rlhf_calloc((size_t)N, sizeof *msgs, e);
     char **prompts = rlhf_calloc((size_t)N, sizeof *prompts, e);
@@ -73,7 +81,7 @@ int collect_comparisons(const CollectOpts *o, CollectResult *res, RlhfErr *e) {
         if (!(prompts[i] = strdup(buf))) { rlhf_err(e, "out of memory"); goto done; }
     }
     if (policy_gen_replies(&g, (const char *const *)prompts, N, ra, e)) goto done;
-    if (policy_gen_replies(&g, (const char *const *)prompts, N, rb, e)) goto done;
+    if (policy_gen_replies(o->policy_b ? &gb : &g, (const char *const *)prompts, N, rb, e)) goto done;
     const ClinicReviewer gold_h = {.kind = CLINIC_REVIEWER_HELPFULNESS}, gold_r = {.kind = CLINIC_REVIEWER_RED_TEAM};
     int agree[2] = {0, 0}, total[2] = {0, 0};
     for (int i = 0; i < N; i++) {
@@ -88,6 +96,7 @@ int collect_comparisons(const CollectOpts *o, CollectResult *res, RlhfErr *e) {
         if (red && clinic_harm_score(&msgs[i], clinic_classify(o->k, ra[i])) !=
                        clinic_harm_score(&msgs[i], clinic_classify(o->k, rb[i])))
             res->n_harm_differs++;
+        res->n_first_chosen += ch == 0;
         const char *chosen = ch == 0 ? ra[i] : rb[i], *rejected = ch == 0 ? rb[i] : ra[i];
         if (add_pair(res, red ? &res->harm : &res->help, &msgs[i], chosen, rejected, e)) goto done;
         if (red) res->n_harm++; else res->n_help++;
@@ -101,6 +110,7 @@ done:
     rlhf_free_strs(ra, N);
     rlhf_free_strs(rb, N);
     policy_gen_close(&g);
+    if (o->policy_b) policy_gen_close(&gb);
     if (rc) collect_result_free(res);
     return rc;
 }

@@ -21,6 +21,10 @@
 
 typedef struct CollectOpts {
     const char *policy;                      /* checkpoint that answers */
+    const char *policy_b;                    /* answers second in each pair; NULL = `policy` again. The HH
+                                              * paper's online rounds compared the current policy with
+                                              * earlier snapshots: pairs across policies show the judges
+                                              * what changed, not only what one policy varies */
     const Clinic *clinic;
     ClinicClassifier *k;
     int n;                                   /* tasks: even i helpfulness, odd i red team */
@@ -36,6 +40,7 @@ typedef struct CollectResult {
     int n_skipped;                           /* reviewer found the two replies equally good */
     int n_same;                              /* the two replies were byte-identical */
     int n_harm_differs;                      /* red-team pairs whose replies differ in harm score */
+    int n_first_chosen;                      /* kept pairs whose chosen reply is the first (`policy`'s) */
     float agree_help, agree_harm;            /* agreement with a noise-free gold reviewer */
     JsonBuf help, harm;                      /* the comparisons, HH JSONL */
     char **pairs;                            /* chosen, rejected transcripts, interleaved */

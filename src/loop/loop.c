@@ -23,6 +23,7 @@ void loop_defaults(LoopOpts *o) {
     memset(o, 0, sizeof *o);
     o->rounds = 2;
     o->new_prompts = 200;
+    o->snapshot_pairs = 1;
     /* Two replies of the same policy are often equally good; a forced choice between them is
      * a coin flip that the judges then learn as if it were a preference. Reviewers skip those. */
     o->help_rv = (ClinicReviewer){.kind = CLINIC_REVIEWER_HELPFULNESS, .noise = 0.1, .skip_ties = 1};
@@ -97,7 +98,7 @@ static int save_round(const LoopOpts *o, int r, const LoopRound *x, RlhfErr *e) 
 #define F(name) jb_kv_num(&b, #name, x->name)
     F(train_reward0); F(train_reward); F(test_reward0); F(test_reward); F(sqrt_kl); F(drift_kl);
     F(gold_agree_help); F(gold_agree_harm); F(judge_val_acc_help); F(judge_val_acc_harm);
-    F(new_margin_mean); F(new_margin_abs); F(score_p90);
+    F(new_margin_mean); F(new_margin_abs); F(score_p90); F(newer_chosen);
 #undef F
     jb_kv_int(&b, "overopt", x->overopt);
     jb_kv_int(&b, "n_new", x->n_new);
@@ -137,7 +138,7 @@ static int load_round(const LoopOpts *o, int r, LoopRound *x, RlhfErr *e) {
 #define F(name) x->name = json_get_num(root, #name, &v) ? NAN : (float)v
     F(train_reward0); F(train_reward); F(test_reward0); F(test_reward); F(sqrt_kl); F(drift_kl);
     F(gold_agree_help); F(gold_agree_harm); F(judge_val_acc_help); F(judge_val_acc_harm);
-    F(new_margin_mean); F(new_margin_abs); F(score_p90);
+    F(new_margin_mean); F(new_margin_abs); F(score_p90); F(newer_chosen);
 #undef F
     if (!json_get_num(root, "overopt", &v)) x->overopt = (int)v;
     if (!json_get_num(root, "n_new", &v)) x->n_new = (int)v;
@@ -237,8 +238,10 @@ static int load_judges(const LoopOpts *o, int r, Fence *f, RlhfErr *e) {
 
 static int step_collect(Ctx *c, int r, LoopRound *x, RlhfErr *e) {
     const LoopOpts *o = c->o;
-    char pbuf[1024];
-    CollectOpts co = {.policy = policy_of(c, r - 1, pbuf, sizeof pbuf), .clinic = &c->clinic, .k = c->k,
+    char pbuf[1024], pbuf_b[1024];
+    CollectOpts co = {.policy = policy_of(c, r - 1, pbuf, sizeof pbuf),
+                      .policy_b = o->snapshot_pairs && r >= 2 ? policy_of(c, r - 2, pbuf_b, sizeof pbuf_b) : NULL,
+                      .clinic = &c->clinic, .k = c->k,
                       .n = o->new_prompts, .help_rv = o->help_rv, .harm_rv = o->harm_rv,
                       .gen_seed = o->seed * 7777 + (uint64_t)r, .msg_seed = o->seed * 1000003ULL + (uint64_t)r * 7919ULL,
                       .max_prompt = o->ppo.max_prompt, .max_new = o->ppo.max_new, .multi_turn = 0.3};
@@ -248,6 +251,8 @@ static int step_collect(Ctx *c, int r, LoopRound *x, RlhfErr *e) {
     x->n_skipped = cr.n_skipped;
     x->gold_agree_help = cr.agree_help;
     x->gold_agree_harm = cr.agree_harm;
+    x->newer_chosen = co.policy_b && cr.n_help + cr.n_harm > 0 ? (float)cr.n_first_chosen / (cr.n_help + cr.n_harm)
+                                                              : NAN;
     x->new_margin_mean = x->new_margin_abs = x->score_p90 = NAN;
     int rc = -1, nt = 2 * cr.npairs;
     Fence prev = {0};
@@ -548,6 +553,7 @@ int loop_run(const LoopOpts *o, LoopResult *res, RlhfErr *e) {
         jb_kv_num(j, "gold_agree_help", x->gold_agree_help);
         jb_kv_num(j, "gold_agree_harm", x->gold_agree_harm);
         jb_kv_num(j, "new_margin_abs", x->new_margin_abs);
+        jb_kv_num(j, "newer_chosen", x->newer_chosen);
         metrics_end(&log);
     }
     /* Elo values of earlier rounds were refitted by the last eval: persist them */

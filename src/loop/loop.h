@@ -33,6 +33,8 @@ typedef struct LoopOpts {
     const char *harm_files[LOOP_MAX_FILES];
     int nharm;
     int new_prompts;                     /* tasks per round (half helpfulness, half red team) */
+    int snapshot_pairs;                  /* from round 2: each pair is the current policy against the
+                                          * previous round's (collect.h, policy_b); 0 = the current one twice */
     ClinicReviewer help_rv, harm_rv;     /* the (simulated) reviewers, noise, shortcuts, skip_ties */
     Dials dials;
     PpoConfig ppo;
@@ -58,6 +60,7 @@ typedef struct LoopRound {
     float drift_kl;                      /* KL(π_round ‖ π_first) per reply on audit prompts */
     float elo_help, elo_harm;
     float gold_agree_help, gold_agree_harm;   /* reviewer agreement with gold decisions */
+    float newer_chosen;                  /* snapshot pairs: share of kept comparisons the current policy won */
     float judge_val_acc_help, judge_val_acc_harm;
     int n_new;                           /* comparisons collected this round */
     int n_skipped;                       /* tasks the reviewers skipped: replies equally good to them */
