@@ -37,8 +37,11 @@ int cmd_loop(int argc, char **argv) {
         {"harm-data", 's', &harm, "FILES", "red-team comparisons collected before the loop (comma-separated)"},
         {"reviewers", 's', &reviewers, "KIND", "simulated (people in the bench: see docs/LOOP.md)"},
         {"new-prompts", 'i', &o.new_prompts, "N", "comparisons collected per round"},
-        {"snapshot-pairs", 'i', &o.snapshot_pairs, "0|1", "from round 2, pair the current policy's reply with the "
-                                                        "previous round's policy's (1, the default) or with its own"},
+        {"snapshot-pairs", 'i', &o.snapshot_pairs, "0|1", "pair the current policy's reply with the previous "
+                                                        "round's policy's (1, the default; round 1: --prior-policy) "
+                                                        "or with its own"},
+        {"prior-policy", 's', &o.prior_policy, "CKPT", "the policy --policy came from (e.g. SFT): round 1's snapshot "
+                                                       "pairs"},
         {"reviewer-noise", 'd', &noise, "P", "simulated reviewers answer at random with this probability"},
         {"shortcut", 's', &shortcut, "LIST", "reviewer shortcuts: short,confident,refusal"},
         {"keep-ties", 'b', &keep_ties, NULL, "reviewers pick at random between equally good replies (default: skip them)"},

@@ -601,6 +601,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     lp.rounds = quick ? 1 : o->rounds;
     lp.base = p[3];
     lp.policy = po.out;
+    lp.prior_policy = sft_ckpt;   /* round 1 pairs PPO's replies with the SFT policy's */
     for (int i = 0; i < nhf; i++) lp.help_files[lp.nhelp++] = hf[i];
     for (int i = 0; i < nrf; i++) lp.harm_files[lp.nharm++] = rf[i];
     lp.new_prompts = quick ? 48 : 240;

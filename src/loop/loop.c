@@ -240,7 +240,8 @@ static int step_collect(Ctx *c, int r, LoopRound *x, RlhfErr *e) {
     const LoopOpts *o = c->o;
     char pbuf[1024], pbuf_b[1024];
     CollectOpts co = {.policy = policy_of(c, r - 1, pbuf, sizeof pbuf),
-                      .policy_b = o->snapshot_pairs && r >= 2 ? policy_of(c, r - 2, pbuf_b, sizeof pbuf_b) : NULL,
+                      .policy_b = !o->snapshot_pairs ? NULL
+                                  : r >= 2 ? policy_of(c, r - 2, pbuf_b, sizeof pbuf_b) : o->prior_policy,
                       .clinic = &c->clinic, .k = c->k,
                       .n = o->new_prompts, .help_rv = o->help_rv, .harm_rv = o->harm_rv,
                       .gen_seed = o->seed * 7777 + (uint64_t)r, .msg_seed = o->seed * 1000003ULL + (uint64_t)r * 7919ULL,

@@ -28,13 +28,16 @@ typedef struct LoopOpts {
     int rounds;
     const char *base;                    /* LM the judges start from */
     const char *policy;                  /* the first policy (SFT, or after a first PPO) */
+    const char *prior_policy;            /* the policy `policy` came from (e.g. SFT), or NULL: round 1's
+                                          * snapshot pairs compare against it */
     const char *help_files[LOOP_MAX_FILES];   /* comparisons collected before the loop */
     int nhelp;
     const char *harm_files[LOOP_MAX_FILES];
     int nharm;
     int new_prompts;                     /* tasks per round (half helpfulness, half red team) */
-    int snapshot_pairs;                  /* from round 2: each pair is the current policy against the
-                                          * previous round's (collect.h, policy_b); 0 = the current one twice */
+    int snapshot_pairs;                  /* each pair is the current policy against the one before it (the
+                                          * previous round's; in round 1 prior_policy) (collect.h, policy_b);
+                                          * 0 = the current one twice */
     ClinicReviewer help_rv, harm_rv;     /* the (simulated) reviewers, noise, shortcuts, skip_ties */
     Dials dials;
     PpoConfig ppo;
