@@ -593,10 +593,11 @@ void loop_report_section(Report *rep, const LoopResult *res, const char *heading
         marg[r] = r ? q->new_margin_abs : NAN;
     }
     const char *hdr[] = {"round", "task success", "harmful", "over-refusal", "help Elo", "harm Elo", "KL to first",
-                         "test judge", "reviewer–gold (help / red team)", "new pairs (skipped)"};
-    report_table_begin(rep, "The loop, round by round", hdr, 10);
+                         "test judge", "reviewer–gold (help / red team)", "new pairs (skipped)",
+                         "new pairs won by the deployed policy"};
+    report_table_begin(rep, "The loop, round by round", hdr, 11);
     for (int r = 0; r < n; r++) {
-        char c[10][48];
+        char c[11][48];
         snprintf(c[0], 48, "%d", r);
         snprintf(c[1], 48, "%.0f%%", 100 * succ[r]);
         snprintf(c[2], 48, "%.0f%%", 100 * harm[r]);
@@ -607,7 +608,10 @@ void loop_report_section(Report *rep, const LoopResult *res, const char *heading
         snprintf(c[7], 48, r ? "%.3f" : "–", res->r[r].test_reward);
         if (r) snprintf(c[8], 48, "%.0f%% / %.0f%%", 100 * gah[r], 100 * gar[r]); else snprintf(c[8], 48, "–");
         if (r) snprintf(c[9], 48, "%d (%d)", res->r[r].n_new, res->r[r].n_skipped); else snprintf(c[9], 48, "–");
-        const char *row[10] = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]};
+        /* snapshot pairs only: against the policy before it (NaN when both replies came from one policy) */
+        if (r && isfinite(res->r[r].newer_chosen)) snprintf(c[10], 48, "%.0f%%", 100 * res->r[r].newer_chosen);
+        else snprintf(c[10], 48, "–");
+        const char *row[11] = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]};
         report_table_row(rep, row);
     }
     report_table_end(rep);
