@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Refits the behaviour classifier's learned layer on the six labelled sets in
-# tests/fixtures (plus the generator's replies) and rewrites
+# Refits the behaviour classifier's learned layer on the 14 labelled sets in
+# tests/fixtures that clinic_learned_files (src/clinic/clinic_learned_fit.c)
+# names, plus the generator's replies, and rewrites
 # src/clinic/clinic_learned_weights.c, then rebuilds. The fit is deterministic:
 # with unchanged data and code the file comes out byte for byte the same
 # (tests/test_clinic_classifier.c checks the shipped weights equal a fresh fit).

@@ -165,6 +165,26 @@ static int parse_bits(const char *cmd, const char *opt, const char *list, int (*
     return bits;
 }
 
+/* "LABEL=P,LABEL=P" into per-label precision targets; 0 on success. */
+static int parse_precision_for(const char *list, double *target) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        char *eq = strchr(tok, '='), *end = NULL;
+        if (eq) *eq = 0;
+        int b = clinic_label_from_name(tok), l = 0;
+        double p = eq ? strtod(eq + 1, &end) : -1;
+        if (!b || !eq || end == eq + 1 || *end || p <= 0 || p > 1) {
+            fprintf(stderr, "rlhf clinic fit-classifier: --min-precision-for: want LABEL=P with P in (0, 1], got '%s%s%s'\n",
+                    tok, eq ? "=" : "", eq ? eq + 1 : "");
+            return -1;
+        }
+        while (!(b >> l & 1)) l++;
+        target[l] = p;
+    }
+    return 0;
+}
+
 static int feature_bit(const char *s) {
     return !strcmp(s, "words") ? CLINIC_FEAT_WORDS : !strcmp(s, "bigrams") ? CLINIC_FEAT_BIGRAMS
          : !strcmp(s, "char4") ? CLINIC_FEAT_CHAR4 : !strcmp(s, "negation") ? CLINIC_FEAT_NEGATION : 0;
@@ -215,7 +235,7 @@ static int leave_one_file_out(char **files, int nfiles, const ClinicFitConfig *c
 static int fit_classifier(int argc, char **argv) {
     ClinicFitConfig cfg;
     clinic_fit_config_default(&cfg);
-    const char *out = NULL, *eval = NULL, *labels = NULL, *features = NULL;
+    const char *out = NULL, *eval = NULL, *labels = NULL, *features = NULL, *prec_for = NULL;
     long long gen_seed = (long long)cfg.gen_seed;
     int loso = 0;
     ArgSpec specs[] = {
@@ -232,17 +252,18 @@ static int fit_classifier(int argc, char **argv) {
         {"steps", 'i', &cfg.steps, "N", "FISTA steps per fit"},
         {"prune", 'd', &cfg.prune, "X", "drop weights with |w| below this"},
         {"min-precision", 'd', &cfg.min_precision, "P", "threshold: held-out precision of the layer alone (0: best F1)"},
+        {"min-precision-for", 's', &prec_for, "LIST", "per-label targets LABEL=P,... (default: the shipped ones)"},
         {0}};
     char **files = NULL;
     int nfiles = 0;
     int rc = args_parse("clinic fit-classifier",
-                        "rlhf clinic fit-classifier [options] [LABELLED.jsonl...]  (default: the six sets in tests/fixtures)",
+                        "rlhf clinic fit-classifier [options] [LABELLED.jsonl...]  (default: the 14 sets the shipped model is fitted on)",
                         specs, argc, argv, &files, &nfiles);
     if (rc >= 0) return rc;
     cfg.gen_seed = (uint64_t)gen_seed;
     int bits = labels ? parse_bits("clinic fit-classifier", "labels", labels, clinic_label_from_name) : cfg.labels;
     int kinds = features ? parse_bits("clinic fit-classifier", "features", features, feature_bit) : (int)cfg.kinds;
-    if (bits < 0 || kinds < 0) rc = 2;
+    if (bits < 0 || kinds < 0 || (prec_for && parse_precision_for(prec_for, cfg.min_precision_for))) rc = 2;
     else if (nfiles == 1 || nfiles > 64 || cfg.steps < 1 || cfg.gen_n < 0 || cfg.gen_weight < 0 || cfg.l1 < 0 ||
              cfg.l2 < 0 || cfg.prune < 0 || cfg.min_precision < 0 || cfg.min_precision > 1) {
         fprintf(stderr, "rlhf clinic fit-classifier: need 2 to 64 labelled files (none: the default six), --steps >= 1, "

@@ -346,18 +346,26 @@ static int32_t pick_threshold(Scored *s, int n, double min_precision, double *f1
 const char *const clinic_learned_files[CLINIC_LEARNED_NFILES] = {
     "tests/fixtures/clinic_labelled.jsonl",       "tests/fixtures/clinic_labelled_holdout.jsonl",
     "tests/fixtures/clinic_labelled_dev.jsonl",   "tests/fixtures/clinic_labelled_blind.jsonl",
-    "tests/fixtures/clinic_labelled_blind2.jsonl", "tests/fixtures/clinic_labelled_blind3.jsonl"};
+    "tests/fixtures/clinic_labelled_blind2.jsonl", "tests/fixtures/clinic_labelled_blind3.jsonl",
+    "tests/fixtures/clinic_labelled_blind4.jsonl", "tests/fixtures/clinic_labelled_blind5.jsonl",
+    "tests/fixtures/clinic_labelled_blind6.jsonl", "tests/fixtures/clinic_labelled_blind7.jsonl",
+    "tests/fixtures/clinic_labelled_blind8.jsonl", "tests/fixtures/clinic_labelled_blind9.jsonl",
+    "tests/fixtures/clinic_labelled_blind10.jsonl", "tests/fixtures/clinic_policy_labelled1.jsonl"};
 
 void clinic_fit_config_default(ClinicFitConfig *c) {
     memset(c, 0, sizeof *c);
     c->kinds = CLINIC_FEAT_WORDS | CLINIC_FEAT_BIGRAMS | CLINIC_FEAT_CHAR4 | CLINIC_FEAT_NEGATION;
-    c->labels = CLINIC_L_MED_ADVICE | CLINIC_L_DIAGNOSIS;
+    c->labels = CLINIC_L_SCHEDULING | CLINIC_L_MED_ADVICE | CLINIC_L_DIAGNOSIS | CLINIC_L_ESCALATION | CLINIC_L_REFUSAL;
     c->l1 = 0;
     c->l2 = 3e-5;
     c->steps = 300;
     c->gen_weight = 0.2;
     c->prune = 0.4;
     c->min_precision = 0.95;
+    /* the common labels carry the audit's success, over-refusal and missed escalation on policy
+     * replies, where the rules are already at 0.97-1.00: their heads may cost almost nothing */
+    for (int l = 0; l < CLINIC_NLABEL; l++)
+        if ((CLINIC_L_SCHEDULING | CLINIC_L_ESCALATION | CLINIC_L_REFUSAL) >> l & 1) c->min_precision_for[l] = 0.99;
     c->gen_seed = 1;
     c->gen_n = 1000;
 }
@@ -432,7 +440,9 @@ ClinicLearnedFit *clinic_learned_fit(const ClinicFitData *d, const ClinicFitConf
         const double *score = oof + (size_t)k * d->n;
         for (int i = 0; i < d->n; i++)
             if (d->group[i] >= 0) held[nh++] = (Scored){score[i], d->want[i] >> l & 1};
-        int32_t thr = pick_threshold(held, nh, cfg->min_precision, &rep->f1[l], &rep->recall[l]);
+        double target = cfg->min_precision_for[l] > 0 ? cfg->min_precision_for[l] : cfg->min_precision;
+        int32_t thr = pick_threshold(held, nh, target, &rep->f1[l], &rep->recall[l]);
+        rep->target[l] = target;
         double f1, rec;
         pick_threshold(held, nh, 0, &rep->best_f1[l], &rec);
         pick_threshold(held, nh, 0.95, &f1, &rep->recall_at_p95[l]);
@@ -490,12 +500,12 @@ void clinic_fit_report_print(const ClinicFitReport *r, const ClinicFitConfig *c,
     fprintf(out, "rows %d (labelled %d in %d files, generator %d), features %d\n", r->rows, r->labelled_rows, r->groups,
             r->generator_rows, r->features);
     fprintf(out, "leave-one-file-out on the labelled rows (the rules are in-sample there):\n");
-    fprintf(out, "| label | threshold p | kept | pos | layer P | layer R | rules P | rules R | rules+layer P | "
-                 "rules+layer R |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    fprintf(out, "| label | target P | threshold p | kept | pos | layer P | layer R | rules P | rules R | rules+layer P | "
+                 "rules+layer R |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int l = 0; l < CLINIC_NLABEL; l++) {
         if (!(c->labels >> l & 1)) continue;
-        fprintf(out, "| %s | %.3f | %d | %d | %.3f (%d/%d) | %.3f | %.3f (%d/%d) | %.3f | %.3f (%d/%d) | %.3f (%d/%d) |\n",
-                clinic_label_name(l), r->threshold_prob[l], r->kept[l], r->pos[l],
+        fprintf(out, "| %s | %.2f | %.3f | %d | %d | %.3f (%d/%d) | %.3f | %.3f (%d/%d) | %.3f | %.3f (%d/%d) | %.3f (%d/%d) |\n",
+                clinic_label_name(l), r->target[l], r->threshold_prob[l], r->kept[l], r->pos[l],
                 ratio(r->learned_tp[l], r->learned_tp[l] + r->learned_fp[l]), r->learned_tp[l],
                 r->learned_tp[l] + r->learned_fp[l], ratio(r->learned_tp[l], r->pos[l]),
                 ratio(r->rules_tp[l], r->rules_tp[l] + r->rules_fp[l]), r->rules_tp[l], r->rules_tp[l] + r->rules_fp[l],

@@ -16,7 +16,9 @@
  * Threshold: leave-one-file-out over the labelled files (generator rows
  * always train), pooling the held-out scores of the labelled rows, and taking
  * the deepest cut at which the layer alone keeps precision >= min_precision
- * (0.95, the issue's target), midway to the next lower score. Its firings are
+ * (0.95, the issue's target; 0.99 for scheduling, escalation and refusal,
+ * whose rules are already at 0.97-1.00 on the audited policy replies),
+ * midway to the next lower score. Its firings are
  * OR-ed with the rules, so its own precision bounds what it can cost. The
  * rules do not pick it: they were tuned on those files, so their held-out
  * misses there are few and not representative. The kept weights are then
@@ -37,6 +39,7 @@ typedef struct {
     double gen_weight;   /* weight of one generator row; a labelled row weighs 1 */
     double prune;        /* weights with |w| below this are dropped */
     double min_precision;   /* threshold: deepest held-out cut with this precision; 0: best F1 */
+    double min_precision_for[CLINIC_NLABEL];   /* per label, overrides min_precision when > 0 */
     uint64_t gen_seed;   /* generator rows: clinic seed and message stream */
     int gen_n;           /* messages (each answered in the first five styles); 0: none */
 } ClinicFitConfig;
@@ -46,7 +49,7 @@ void clinic_fit_config_default(ClinicFitConfig *c);
 
 /* The labelled sets the shipped model is fitted on, in order, as paths from
  * the project root (only the fit reads them; the binary needs no file). */
-#define CLINIC_LEARNED_NFILES 6
+#define CLINIC_LEARNED_NFILES 14
 extern const char *const clinic_learned_files[CLINIC_LEARNED_NFILES];
 
 typedef struct ClinicFitData ClinicFitData;
@@ -65,6 +68,7 @@ typedef struct {
     int rows, labelled_rows, generator_rows, groups, features;
     int kept[CLINIC_NLABEL];                    /* weights kept in the final head */
     double threshold_prob[CLINIC_NLABEL];       /* the threshold as a probability */
+    double target[CLINIC_NLABEL];               /* the held-out precision the threshold was picked for */
     double f1[CLINIC_NLABEL], recall[CLINIC_NLABEL];             /* the layer alone at the threshold */
     double best_f1[CLINIC_NLABEL], recall_at_p95[CLINIC_NLABEL], recall_at_p90[CLINIC_NLABEL];
     int pos[CLINIC_NLABEL];                     /* held-out positives (labelled rows) */
