@@ -199,6 +199,7 @@ static void save_start_ckpt(const char *path) {
 /* The fence's toy task: start.ckpt, proxy train judge, true test judge; `steps`
  * PPO steps into `out` (resuming from out.last when resume is set). */
 static int g_keep_smooth = 3;   /* ppo_run's default; fence_run_to passes it on */
+static int g_budget_smooth = 3; /* likewise */
 
 /* The keep_score logged for a step in a metrics JSONL (the last such line), or NaN. */
 static double fence_keep_score(const char *path, int step) {
@@ -259,6 +260,7 @@ static void fence_run_to(float kl_coef, float budget, long steps, const char *ou
     o.kl_budget = budget;
     o.overopt_gap = 0.3f;
     o.keep_smooth = g_keep_smooth;
+    o.budget_smooth = g_budget_smooth;
     o.quiet = 1;
     o.metrics = metrics;
     int rc = ppo_run(&o, res, &e);
@@ -411,18 +413,32 @@ TEST(keep_smooth_picks_the_step_its_rule_names) {
     ppo_run_result_free(&sm);
 }
 
+/* mean sqrt(KL) of steps lo..i (1-based hist rows i-k+1..i) */
+static float mean_sqrt_kl(const PpoRunResult *r, int i, int k) {
+    int lo = i - k + 1 < 0 ? 0 : i - k + 1;
+    float s = 0;
+    for (int j = lo; j <= i; j++) s += r->hist.st[j].sqrt_kl;
+    return s / (float)(i - lo + 1);
+}
+
 TEST(kl_budget_stops_the_run) {
-    PpoRunResult r;
-    fence_run(1e-4f, 0.5f, &r);
-    CHECK(r.stopped_by_budget == 1);
-    CHECK(r.hist.n < 40);
-    CHECK(r.hist.st[r.hist.n - 1].sqrt_kl >= 0.5f);
-    for (int i = 0; i + 1 < r.hist.n; i++) CHECK(r.hist.st[i].sqrt_kl < 0.5f);
-    /* the kept policy is inside the budget */
-    REQUIRE(r.best_step >= 1 && r.best_step <= r.hist.n);
-    CHECK(r.hist.st[r.best_step - 1].sqrt_kl < 0.5f);
-    CHECK(r.best_step == smoothed_best_step(&r, 3, 0.5f));
-    ppo_run_result_free(&r);
+    for (int K = 3; K >= 1; K -= 2) {   /* the default (3-step mean), then each step's own estimate */
+        PpoRunResult r;
+        g_budget_smooth = K;
+        fence_run(1e-4f, 0.5f, &r);
+        g_budget_smooth = 3;
+        CHECK(r.stopped_by_budget == 1);
+        CHECK(r.hist.n < 40);
+        /* it stops at the first step whose K-step mean reaches the budget, not before */
+        CHECK(mean_sqrt_kl(&r, r.hist.n - 1, K) >= 0.5f);
+        for (int i = 0; i + 1 < r.hist.n; i++) CHECK(mean_sqrt_kl(&r, i, K) < 0.5f);
+        /* the kept policy is inside the budget by its own estimate too */
+        REQUIRE(r.best_step >= 1 && r.best_step <= r.hist.n);
+        CHECK(r.hist.st[r.best_step - 1].sqrt_kl < 0.5f);
+        CHECK(r.best_step == smoothed_best_step(&r, 3, 0.5f));
+        fprintf(stderr, "  budget over %d step(s): stopped at step %d, kept %ld\n", K, r.hist.n, r.best_step);
+        ppo_run_result_free(&r);
+    }
 }
 
 int main(void) {

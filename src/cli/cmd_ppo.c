@@ -52,7 +52,8 @@ int cmd_ppo(int argc, char **argv) {
         {"kl-coef", 'f', &o.ppo.kl_coef, "B", "per-token KL penalty β (the HH paper used 0.001)"},
         {"kl-in-loss", 'b', &o.ppo.kl_in_loss, NULL, "KL penalty as a loss term (β·k3 per token) instead of a per-token reward"},
         {"kl-target", 'f', &o.ppo.kl_target, "X", "adaptive β toward this KL per reply (0 = fixed β)"},
-        {"kl-budget", 'f', &o.kl_budget, "X", "stop when sqrt(KL) reaches X"},
+        {"kl-budget", 'f', &o.kl_budget, "X", "stop when sqrt(KL), averaged over --budget-smooth steps, reaches X"},
+        {"budget-smooth", 'i', &o.budget_smooth, "K", "steps the budget's sqrt(KL) is averaged over (1 = each step's own)"},
         {"gamma", 'f', &o.ppo.gamma, "G", "GAE discount"},
         {"lambda", 'f', &o.ppo.lam, "L", "GAE λ"},
         {"clip", 'f', &o.ppo.clip_ratio, "E", "ratio clip ε"},
@@ -77,6 +78,10 @@ int cmd_ppo(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (o.keep_smooth < 1 || o.keep_smooth > PPO_MAX_KEEP_SMOOTH) {
         fprintf(stderr, "rlhf ppo: --keep-smooth %d: need 1..%d\n", o.keep_smooth, PPO_MAX_KEEP_SMOOTH);
+        return 2;
+    }
+    if (o.budget_smooth < 1 || o.budget_smooth > 64) {
+        fprintf(stderr, "rlhf ppo: --budget-smooth %d: need 1..64\n", o.budget_smooth);
         return 2;
     }
     o.ppo.steps = steps;

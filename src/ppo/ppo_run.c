@@ -19,6 +19,7 @@ void ppo_run_defaults(PpoRunOpts *o) {
     ppo_config_default(&o->ppo);
     o->overopt_gap = 0.5f;
     o->keep_smooth = 3;
+    o->budget_smooth = 3;
     o->ckpt_every = 5;
 }
 
@@ -343,9 +344,15 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
                 g += (res->hist.st[k].reward - res->train0) - (res->hist.test_reward[k] - res->test0);
             if (g / 3 > o->overopt_gap) { res->overopt = 1; res->overopt_step = st.step; }
         }
-        int stop_budget = o->kl_budget > 0 && st.sqrt_kl >= o->kl_budget;
-        /* a policy past the budget is never kept */
-        if (score > res->best_score && !stop_budget) {
+        /* the budget reads sqrt(KL) averaged over the last budget_smooth steps, so one noisy
+         * batch does not stop the run; a step whose own estimate is past it is never kept */
+        int KB = RLHF_MAX(1, RLHF_MIN(o->budget_smooth, res->hist.n));
+        double kl_avg = 0;
+        for (int k = res->hist.n - KB; k < res->hist.n; k++) kl_avg += res->hist.st[k].sqrt_kl;
+        kl_avg /= KB;
+        int stop_budget = o->kl_budget > 0 && kl_avg >= o->kl_budget;
+        int past_budget = o->kl_budget > 0 && (stop_budget || st.sqrt_kl >= o->kl_budget);
+        if (score > res->best_score && !past_budget) {
             res->best_score = score;
             res->best_step = st.step;
             if (save_policy(o->out, &rolled, tok, p, res, 0, e)) { free(perm); goto done; }
@@ -357,8 +364,9 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         progress_update(&pg, st.step, (double)(st.step - start) * B, status);
         if (stop_budget) {
             res->stopped_by_budget = 1;
-            if (!quiet) fprintf(stderr, "ppo: sqrt(KL) %.3f reached the budget %.3f at step %ld\n", st.sqrt_kl,
-                                   o->kl_budget, st.step);
+            if (!quiet)
+                fprintf(stderr, "ppo: sqrt(KL) %.3f (mean of the last %d steps) reached the budget %.3f at step %ld\n",
+                        kl_avg, KB, o->kl_budget, st.step);
             break;
         }
     }

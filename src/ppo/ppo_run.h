@@ -29,7 +29,11 @@ typedef struct PpoRunOpts {
     const char *const *prompts;
     int nprompts;
     PpoConfig ppo;
-    float kl_budget;             /* stop when sqrt(KL) reaches it; 0 = no budget */
+    float kl_budget;             /* stop when sqrt(KL), averaged over budget_smooth steps, reaches it;
+                                  * 0 = no budget */
+    int budget_smooth;           /* steps the budget's sqrt(KL) is averaged over (default 3; 1 = this
+                                  * step's). One batch's KL estimate scatters by ±0.2 nats at 64 replies:
+                                  * a single lucky batch must not end the run */
     float overopt_gap;           /* flag when (train gain − test gain) exceeds it */
     int keep_smooth;             /* a step's keeping score: the mean test score of it and the K − 1 steps
                                   * before it (default 3; 1 = its own score). One batch's mean has a
