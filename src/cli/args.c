@@ -12,7 +12,9 @@ void args_print_help(const char *cmd, const char *usage, const ArgSpec *specs) {
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", s->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
         printf("  %-24s %s", left, s->help ? s->help : "");
-        switch (s->type) {
+        /* a help text that states its own default (a sentinel value stands for it) keeps it */
+        int own = s->help && strstr(s->help, "(default");
+        switch (own ? 0 : s->type) {
         case 'i': printf(" (default %d)", *(int *)s->dst); break;
         case 'l': printf(" (default %lld)", *(long long *)s->dst); break;
         case 'd': printf(" (default %g)", *(double *)s->dst); break;
