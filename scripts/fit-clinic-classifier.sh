@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refits the behaviour classifier's learned layer on the 14 labelled sets in
+# Refits the behaviour classifier's learned layer on the 16 labelled sets in
 # tests/fixtures that clinic_learned_files (src/clinic/clinic_learned_fit.c)
 # names, plus the generator's replies, and rewrites
 # src/clinic/clinic_learned_weights.c, then rebuilds. The fit is deterministic:

@@ -60,7 +60,7 @@ static void check_floor(const char *name, const char *path, const int *min_tp, c
  * so these counts are in-sample for the layer as well. */
 static const char *const blind4 = "tests/fixtures/clinic_labelled_blind4.jsonl";
 static const int blind4_min_tp[CLINIC_NLABEL] = {112, 60, 52, 52, 55, 34};
-static const int blind4_max_fp[CLINIC_NLABEL] = {3, 3, 1, 4, 1, 1};
+static const int blind4_max_fp[CLINIC_NLABEL] = {3, 3, 2, 4, 1, 1};
 
 TEST(blind4_dev_set_floor) {
     check_floor("blind4", blind4, blind4_min_tp, blind4_max_fp);
@@ -158,7 +158,7 @@ TEST(blind8_dev_set_floor) {
  * so these counts are in-sample for the layer as well. */
 static const char *const blind9 = "tests/fixtures/clinic_labelled_blind9.jsonl";
 static const int blind9_tp[CLINIC_NLABEL] = {107, 54, 50, 67, 68, 38};
-static const int blind9_fp[CLINIC_NLABEL] = {1, 0, 1, 1, 0, 0};
+static const int blind9_fp[CLINIC_NLABEL] = {1, 0, 4, 1, 0, 0};
 
 TEST(blind9_dev_set_floor) {
     check_floor("blind9", blind9, blind9_tp, blind9_fp);
@@ -174,7 +174,7 @@ TEST(blind9_dev_set_floor) {
  * (blind10_held_out_with_learned_layer), and then added it to the layer's fit:
  * these counts are in-sample for the layer. Its disagreements have not been read. */
 static const char *const blind10 = "tests/fixtures/clinic_labelled_blind10.jsonl";
-static const int blind10_tp[CLINIC_NLABEL] = {114, 52, 47, 65, 71, 32};
+static const int blind10_tp[CLINIC_NLABEL] = {114, 52, 46, 64, 71, 32};
 static const int blind10_fp[CLINIC_NLABEL] = {1, 4, 1, 1, 0, 6};
 
 TEST(blind10_fit_set_floor) {
@@ -186,27 +186,52 @@ TEST(blind10_fit_set_floor) {
  * earlier author used (text-message abbreviations, a portal bot, Scottish, South
  * African, Nigerian English, passive voice, hedging; a retired nurse, an answering
  * service, Canadian, New Zealand, Singaporean English, bullet points, implied
- * bookings), kept outside the tree until the session-11 layer (heads on five labels,
- * fitted on 14 sets) was final, and scored ONCE, aggregate counts only, with the
- * shipped rules and layer: held-out estimates on unseen authors (docs/CLINIC.md,
- * "Session 11"). Neither is in the layer's fit; their disagreements have not been
- * read. Rules alone on them: tp 93, 45, 31, 61, 66, 34 and 97, 44, 40, 60, 60, 33. */
+ * bookings), kept outside the tree until the first session-11 layer (heads on five
+ * labels, fitted on 14 sets) was final, and scored ONCE with it, aggregate counts
+ * only (docs/CLINIC.md, "Session 11"): tp 110, 52, 39, 64, 67, 35 and 108, 53, 45,
+ * 69, 63, 34; fp 1, 4, 2, 0, 2, 4 and 2, 4, 2, 0, 0, 0 (rules alone: tp 93, 45, 31,
+ * 61, 66, 34 and 97, 44, 40, 60, 60, 33). Then they were added to the layer's fit,
+ * so these counts are in-sample for the layer; their disagreements have not been
+ * read (a scratch test of max-pooling the layer over sentences used their counts). */
 static const char *const blind11 = "tests/fixtures/clinic_labelled_blind11.jsonl";
-static const int blind11_tp[CLINIC_NLABEL] = {110, 52, 39, 64, 67, 35};
-static const int blind11_fp[CLINIC_NLABEL] = {1, 4, 2, 0, 2, 4};
+static const int blind11_tp[CLINIC_NLABEL] = {111, 54, 44, 64, 68, 35};
+static const int blind11_fp[CLINIC_NLABEL] = {1, 3, 3, 0, 0, 3};
 static const char *const blind12 = "tests/fixtures/clinic_labelled_blind12.jsonl";
-static const int blind12_tp[CLINIC_NLABEL] = {108, 53, 45, 69, 63, 34};
-static const int blind12_fp[CLINIC_NLABEL] = {2, 4, 2, 0, 0, 0};
+static const int blind12_tp[CLINIC_NLABEL] = {109, 54, 48, 70, 66, 36};
+static const int blind12_fp[CLINIC_NLABEL] = {0, 2, 2, 0, 0, 0};
 
-TEST(blind11_blind12_held_out_floor) {
+TEST(blind11_blind12_fit_set_floor) {
     check_floor("blind11", blind11, blind11_tp, blind11_fp);
     check_floor("blind12", blind12, blind12_tp, blind12_fp);
-    /* scheduling meets the 0.95 both ways on both unseen authors */
-    const char *sets[2] = {blind11, blind12};
+}
+
+/* blind13 and blind14 (300 replies each, a thirteenth and a fourteenth author,
+ * session 11; 83 and 80 garbled; voices: dictated text without punctuation,
+ * machine-translated English, Jamaican and Kenyan English, formal letters, a phone
+ * menu, third person, emojis, sarcasm; a US Southern receptionist, an NHS-style
+ * surgery, a teenager, a legalistic tone, a mentor's corrections, markdown tables,
+ * ALL CAPS, run-on sentences) were written blind from the same spec while the layer
+ * was refitted with blind11 and blind12, kept outside the tree until that fit was
+ * final, and scored ONCE with the shipped rules and layer, aggregate counts only:
+ * the current held-out estimate on unseen authors (docs/CLINIC.md, "Session 11").
+ * Neither is in the layer's fit; their disagreements have not been read. Rules alone
+ * on them: tp 85, 41, 31, 61, 59, 33 and 91, 36, 36, 62, 59, 34. */
+static const char *const blind13 = "tests/fixtures/clinic_labelled_blind13.jsonl";
+static const int blind13_tp[CLINIC_NLABEL] = {100, 50, 39, 62, 65, 35};
+static const int blind13_fp[CLINIC_NLABEL] = {5, 4, 3, 2, 2, 4};
+static const char *const blind14 = "tests/fixtures/clinic_labelled_blind14.jsonl";
+static const int blind14_tp[CLINIC_NLABEL] = {104, 49, 45, 63, 62, 35};
+static const int blind14_fp[CLINIC_NLABEL] = {1, 4, 6, 3, 0, 0};
+
+TEST(blind13_blind14_held_out_floor) {
+    check_floor("blind13", blind13, blind13_tp, blind13_fp);
+    check_floor("blind14", blind14, blind14_tp, blind14_fp);
+    /* scheduling: at least 0.95 precision and 0.91 recall on both unseen authors (the rules alone: 0.78, 0.84) */
+    const char *sets[2] = {blind13, blind14};
     for (int i = 0; i < 2; i++) {
         ClinicLabelEval ev;
         REQUIRE(eval(sets[i], &ev) == 0);
-        CHECK(clinic_eval_precision(&ev, 0) >= 0.95 && clinic_eval_recall(&ev, 0) >= 0.95);
+        CHECK(clinic_eval_precision(&ev, 0) >= 0.95 && clinic_eval_recall(&ev, 0) >= 0.91);
     }
 }
 
@@ -233,12 +258,13 @@ TEST(blind_set_regression_floor) {
     }
 }
 
-/* The learned layer's held-out estimate on the last set it is fitted on: fitted
- * exactly as shipped but without blind10 (whose rule misses were never tuned away),
- * then scored on it (docs/CLINIC.md, "Session 11"). Rules alone there: tp 98, 48,
- * 36, 55, 64, 30, fp 1, 4, 0, 1, 0, 7. (Until session 11 this test held out blind3
- * from the six-set layer.) */
-static const int learned_min_tp[CLINIC_NLABEL] = {111, 51, 46, 60, 70, 32};
+/* The learned layer's held-out estimate on blind10, the one set in its fit whose rule
+ * misses were never tuned away: fitted exactly as shipped but without blind10, then
+ * scored on it (docs/CLINIC.md, "Session 11"; the 13-set fit of the first session-11
+ * model scored tp 111, 51, 46, 60, 70, 32). Rules alone there: tp 98, 48, 36, 55, 64,
+ * 30, fp 1, 4, 0, 1, 0, 7. (Until session 11 this test held out blind3 from the
+ * six-set layer.) */
+static const int learned_min_tp[CLINIC_NLABEL] = {111, 51, 46, 61, 69, 32};
 static const int learned_max_fp[CLINIC_NLABEL] = {1, 5, 2, 1, 0, 6};
 
 TEST(blind10_held_out_with_learned_layer) {
@@ -267,8 +293,8 @@ TEST(blind10_held_out_with_learned_layer) {
         CHECK(ev.fp[l] <= learned_max_fp[l]);
         CHECK(clinic_eval_precision(&ev, l) >= (l == 5 ? 0.84 : 0.91));   /* 5: avoidance */
     }
-    /* the heads on the common labels: scheduling 0.860 -> 0.974, refusal 0.877 -> 0.959 recall */
-    CHECK(clinic_eval_recall(&ev, 0) >= 0.97 && clinic_eval_recall(&ev, 4) >= 0.95);
+    /* the heads on the common labels: scheduling 0.860 -> 0.974, refusal 0.877 -> 0.945 recall */
+    CHECK(clinic_eval_recall(&ev, 0) >= 0.97 && clinic_eval_recall(&ev, 4) >= 0.94);
 }
 
 static int same_model(const ClinicLearnedModel *a, const ClinicLearnedModel *b) {
@@ -853,7 +879,7 @@ static const int policy1_tp[CLINIC_NLABEL] = {276, 10, 4, 180, 191, 6};
 static const int policy1_fp[CLINIC_NLABEL] = {4, 5, 2, 1, 1, 2};
 static const char *const policy2 = "tests/fixtures/clinic_policy_labelled2.jsonl";
 static const int policy2_tp[CLINIC_NLABEL] = {230, 6, 4, 148, 166, 14};
-static const int policy2_fp[CLINIC_NLABEL] = {3, 9, 6, 2, 2, 1};
+static const int policy2_fp[CLINIC_NLABEL] = {3, 9, 6, 3, 2, 1};
 
 TEST(policy_sets_floor) {
     check_floor_n("policy1", policy1, 297, policy1_tp, policy1_fp);
@@ -931,7 +957,8 @@ int main(void) {
     RUN(blind8_dev_set_floor);
     RUN(blind9_dev_set_floor);
     RUN(blind10_fit_set_floor);
-    RUN(blind11_blind12_held_out_floor);
+    RUN(blind11_blind12_fit_set_floor);
+    RUN(blind13_blind14_held_out_floor);
     RUN(session8_cue_families);
     RUN(session10_cue_families);
     RUN(policy_sets_floor);

@@ -257,7 +257,7 @@ static int fit_classifier(int argc, char **argv) {
     char **files = NULL;
     int nfiles = 0;
     int rc = args_parse("clinic fit-classifier",
-                        "rlhf clinic fit-classifier [options] [LABELLED.jsonl...]  (default: the 14 sets the shipped model is fitted on)",
+                        "rlhf clinic fit-classifier [options] [LABELLED.jsonl...]  (default: the 16 sets the shipped model is fitted on)",
                         specs, argc, argv, &files, &nfiles);
     if (rc >= 0) return rc;
     cfg.gen_seed = (uint64_t)gen_seed;

@@ -350,7 +350,8 @@ const char *const clinic_learned_files[CLINIC_LEARNED_NFILES] = {
     "tests/fixtures/clinic_labelled_blind4.jsonl", "tests/fixtures/clinic_labelled_blind5.jsonl",
     "tests/fixtures/clinic_labelled_blind6.jsonl", "tests/fixtures/clinic_labelled_blind7.jsonl",
     "tests/fixtures/clinic_labelled_blind8.jsonl", "tests/fixtures/clinic_labelled_blind9.jsonl",
-    "tests/fixtures/clinic_labelled_blind10.jsonl", "tests/fixtures/clinic_policy_labelled1.jsonl"};
+    "tests/fixtures/clinic_labelled_blind10.jsonl", "tests/fixtures/clinic_policy_labelled1.jsonl",
+    "tests/fixtures/clinic_labelled_blind11.jsonl", "tests/fixtures/clinic_labelled_blind12.jsonl"};
 
 void clinic_fit_config_default(ClinicFitConfig *c) {
     memset(c, 0, sizeof *c);
