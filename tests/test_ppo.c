@@ -437,6 +437,22 @@ TEST(kl_budget_stops_the_run) {
         CHECK(r.hist.st[r.best_step - 1].sqrt_kl < 0.5f);
         CHECK(r.best_step == smoothed_best_step(&r, 3, 0.5f));
         fprintf(stderr, "  budget over %d step(s): stopped at step %d, kept %ld\n", K, r.hist.n, r.best_step);
+        if (K == 3 && r.hist.n >= 4) {
+            /* stopped two steps before the budget and resumed: the window comes back with the
+             * checkpoint, so the run stops at the same step and keeps the same one */
+            PpoRunResult p1, p2;
+            fence_run_to(1e-4f, 0.5f, r.hist.n - 2, "build/test_ppo/budget-part.ckpt", 0, &p1);
+            fence_run_to(1e-4f, 0.5f, 40, "build/test_ppo/budget-part.ckpt", 1, &p2);
+            CHECK(p1.stopped_by_budget == 0 && p2.stopped_by_budget == 1);
+            REQUIRE(p2.hist.n >= 1);
+            CHECK(p2.hist.st[p2.hist.n - 1].step == r.hist.n);
+            CHECK(p2.best_step == r.best_step);
+            /* the window the stop was decided on holds the step from before the resume */
+            CHECK(p2.nrecent_kl == r.nrecent_kl &&
+                  !memcmp(p2.recent_kl, r.recent_kl, (size_t)r.nrecent_kl * sizeof *r.recent_kl));
+            ppo_run_result_free(&p1);
+            ppo_run_result_free(&p2);
+        }
         ppo_run_result_free(&r);
     }
 }

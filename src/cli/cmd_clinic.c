@@ -266,7 +266,7 @@ static int fit_classifier(int argc, char **argv) {
     if (bits < 0 || kinds < 0 || (prec_for && parse_precision_for(prec_for, cfg.min_precision_for))) rc = 2;
     else if (nfiles == 1 || nfiles > 64 || cfg.steps < 1 || cfg.gen_n < 0 || cfg.gen_weight < 0 || cfg.l1 < 0 ||
              cfg.l2 < 0 || cfg.prune < 0 || cfg.min_precision < 0 || cfg.min_precision > 1) {
-        fprintf(stderr, "rlhf clinic fit-classifier: need 2 to 64 labelled files (none: the default six), --steps >= 1, "
+        fprintf(stderr, "rlhf clinic fit-classifier: need 2 to 64 labelled files (none: the default 16), --steps >= 1, "
                         "--min-precision in [0, 1] and no negative --gen-n, --gen-weight, --l1, --l2, --prune\n");
         rc = 2;
     }

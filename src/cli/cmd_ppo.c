@@ -80,8 +80,8 @@ int cmd_ppo(int argc, char **argv) {
         fprintf(stderr, "rlhf ppo: --keep-smooth %d: need 1..%d\n", o.keep_smooth, PPO_MAX_KEEP_SMOOTH);
         return 2;
     }
-    if (o.budget_smooth < 1 || o.budget_smooth > 64) {
-        fprintf(stderr, "rlhf ppo: --budget-smooth %d: need 1..64\n", o.budget_smooth);
+    if (o.budget_smooth < 1 || o.budget_smooth > PPO_MAX_KEEP_SMOOTH) {
+        fprintf(stderr, "rlhf ppo: --budget-smooth %d: need 1..%d\n", o.budget_smooth, PPO_MAX_KEEP_SMOOTH);
         return 2;
     }
     o.ppo.steps = steps;

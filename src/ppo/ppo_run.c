@@ -165,6 +165,11 @@ static char *run_state_json(Ppo *p, const PpoRunResult *res) {
         if (isfinite(res->recent[i])) jb_printf(&b, i ? ",%.9g" : "%.9g", res->recent[i]);
         else jb_raw(&b, i ? ",null" : "null");
     jb_arr_end(&b);
+    jb_key(&b, "run_recent_kl");
+    jb_arr_begin(&b);
+    for (int i = 0; i < res->nrecent_kl; i++)
+        jb_printf(&b, i ? ",%.9g" : "%.9g", isfinite(res->recent_kl[i]) ? res->recent_kl[i] : 0.0f);
+    jb_arr_end(&b);
     jb_printf(&b, "}");
     free(js);
     return b.data;
@@ -188,6 +193,10 @@ static void run_state_restore(const char *json, PpoRunResult *res) {
         if (rec && rec->type == JSON_ARRAY)
             for (size_t i = 0; i < rec->len && i < PPO_MAX_KEEP_SMOOTH; i++)
                 res->recent[res->nrecent++] = rec->items[i]->type == JSON_NUMBER ? (float)rec->items[i]->number : NAN;
+        JsonValue *rk = json_get(r, "run_recent_kl");
+        if (rk && rk->type == JSON_ARRAY)
+            for (size_t i = 0; i < rk->len && i < PPO_MAX_KEEP_SMOOTH; i++)
+                if (rk->items[i]->type == JSON_NUMBER) res->recent_kl[res->nrecent_kl++] = (float)rk->items[i]->number;
     }
     json_doc_free(d);
 }
@@ -346,10 +355,15 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         }
         /* the budget reads sqrt(KL) averaged over the last budget_smooth steps, so one noisy
          * batch does not stop the run; a step whose own estimate is past it is never kept */
-        int KB = RLHF_MAX(1, RLHF_MIN(o->budget_smooth, res->hist.n));
+        int KB = RLHF_MAX(1, RLHF_MIN(o->budget_smooth, PPO_MAX_KEEP_SMOOTH));
+        while (res->nrecent_kl >= KB) {
+            memmove(res->recent_kl, res->recent_kl + 1, (size_t)(res->nrecent_kl - 1) * sizeof *res->recent_kl);
+            res->nrecent_kl--;
+        }
+        res->recent_kl[res->nrecent_kl++] = st.sqrt_kl;
         double kl_avg = 0;
-        for (int k = res->hist.n - KB; k < res->hist.n; k++) kl_avg += res->hist.st[k].sqrt_kl;
-        kl_avg /= KB;
+        for (int k = 0; k < res->nrecent_kl; k++) kl_avg += res->recent_kl[k];
+        kl_avg /= res->nrecent_kl;
         int stop_budget = o->kl_budget > 0 && kl_avg >= o->kl_budget;
         int past_budget = o->kl_budget > 0 && (stop_budget || st.sqrt_kl >= o->kl_budget);
         if (score > res->best_score && !past_budget) {
@@ -366,7 +380,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
             res->stopped_by_budget = 1;
             if (!quiet)
                 fprintf(stderr, "ppo: sqrt(KL) %.3f (mean of the last %d steps) reached the budget %.3f at step %ld\n",
-                        kl_avg, KB, o->kl_budget, st.step);
+                        kl_avg, res->nrecent_kl, o->kl_budget, st.step);
             break;
         }
     }

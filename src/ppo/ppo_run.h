@@ -31,7 +31,8 @@ typedef struct PpoRunOpts {
     PpoConfig ppo;
     float kl_budget;             /* stop when sqrt(KL), averaged over budget_smooth steps, reaches it;
                                   * 0 = no budget */
-    int budget_smooth;           /* steps the budget's sqrt(KL) is averaged over (default 3; 1 = this
+    int budget_smooth;           /* steps the budget's sqrt(KL) is averaged over (1..PPO_MAX_KEEP_SMOOTH,
+                                  * default 3; 1 = this
                                   * step's). One batch's KL estimate scatters by ±0.2 nats at 64 replies:
                                   * a single lucky batch must not end the run */
     float overopt_gap;           /* flag when (train gain − test gain) exceeds it */
@@ -66,6 +67,8 @@ typedef struct PpoRunResult {
     float best_score;            /* its keeping score (smoothed, see keep_smooth) */
     float recent[PPO_MAX_KEEP_SMOOTH];   /* the last scores in the smoothing window (kept on resume) */
     int nrecent;
+    float recent_kl[PPO_MAX_KEEP_SMOOTH];   /* the last sqrt(KL)s in the budget's window (kept on resume) */
+    int nrecent_kl;
     int resumed_marks;           /* best and fence baselines came from the resumed checkpoint */
     float train0, test0;         /* mean rewards of the first rollout batch */
     float fit_train_a, fit_train_b, fit_train_r2;  /* reward ≈ a·sqrt(KL) + b */
