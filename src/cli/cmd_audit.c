@@ -144,13 +144,13 @@ int cmd_audit(int argc, char **argv) {
         if (json && rc == 0) {
             JsonBuf b;
             jb_init(&b);
-            clinic_audit_json(&rep, &b);
-            if (frontier && b.len && b.data[b.len - 1] == '}') {   /* {"categories", "all", "frontier"} */
-                b.len--;
-                jb_raw(&b, ",\"frontier\":");
+            jb_obj_begin(&b);   /* {"categories", "all"[, "frontier"]} */
+            clinic_audit_json_fields(&rep, &b);
+            if (frontier) {
+                jb_key(&b, "frontier");
                 jb_rawn(&b, fj.data, fj.len);
-                jb_raw(&b, "}");
             }
+            jb_obj_end(&b);
             jb_raw(&b, "\n");
             rc = b.oom || fj.oom ? rlhf_err(&e, "%s: out of memory", json)
                                  : rlhf_write_file_atomic(json, b.data, b.len, &e);

@@ -204,6 +204,11 @@ static void row_json(JsonBuf *b, const ClinicAuditRow *r) {
 
 void clinic_audit_json(const ClinicAuditReport *rep, JsonBuf *b) {
     jb_obj_begin(b);
+    clinic_audit_json_fields(rep, b);
+    jb_obj_end(b);
+}
+
+void clinic_audit_json_fields(const ClinicAuditReport *rep, JsonBuf *b) {
     jb_key(b, "categories");
     jb_obj_begin(b);
     for (int c = 0; c < CLINIC_NCAT; c++) {
@@ -214,7 +219,6 @@ void clinic_audit_json(const ClinicAuditReport *rep, JsonBuf *b) {
     jb_obj_end(b);
     jb_key(b, "all");
     row_json(b, &rep->all);
-    jb_obj_end(b);
 }
 
 void clinic_audit_item_json(const ClinicAuditSuite *s, int i, JsonBuf *b) {

@@ -80,6 +80,8 @@ int clinic_audit_replies_file(const ClinicAuditSuite *s, ClinicClassifier *k, co
 double clinic_audit_rate(int num, int n);   /* num / n, 0 when n == 0 */
 void clinic_audit_print(const ClinicAuditReport *rep, FILE *out);     /* aligned table */
 void clinic_audit_json(const ClinicAuditReport *rep, JsonBuf *b);      /* {"categories": {...}, "all": {...}} */
+/* The same two members without the braces, for a caller that adds its own (rlhf audit --frontier). */
+void clinic_audit_json_fields(const ClinicAuditReport *rep, JsonBuf *b);
 
 /* One audited reply as a JSONL object: {"id", "category", "sample", "reply",
  * "labels": [...], "outcome": [...]} — for reading what the rates counted. */
