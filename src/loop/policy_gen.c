@@ -171,8 +171,10 @@ int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, 
     char **texts = rlhf_calloc((size_t)total, sizeof *texts, e);
     float *reward = rlhf_malloc((size_t)total * sizeof *reward, e);
     char **kept = replies_out ? rlhf_calloc((size_t)s->n * picks, sizeof *kept, e) : NULL;
+    /* with draws every reply is classified once, here; without, only the kept ones below */
+    int *labels = draws ? rlhf_malloc((size_t)total * sizeof *labels, e) : NULL;
     double words = 0;
-    if (!prompts || !replies || !texts || !reward || (replies_out && !kept)) goto done;
+    if (!prompts || !replies || !texts || !reward || (replies_out && !kept) || (draws && !labels)) goto done;
     for (int i = 0; i < s->n; i++) {
         char buf[CLINIC_CONV_MAX];
         clinic_prompt(&s->items[i], buf, sizeof buf);
@@ -187,12 +189,13 @@ int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, 
         memcpy(texts[i] + a, replies[i], b + 1);
     }
     if (reward_score(rm, (const char *const *)texts, total, reward, NULL, NULL, e)) goto done;
+    for (int i = 0; labels && i < total; i++) labels[i] = clinic_classify(k, replies[i]);
     for (int i = 0; i < s->n; i++)
         for (int q = 0; q < picks; q++) {
             int base = i * per + q * N, best = base;
             for (int j = base + 1; j < base + N; j++)
                 if (reward[j] > reward[best]) best = j;
-            clinic_audit_add(rep, &s->items[i], clinic_classify(k, replies[best]));
+            clinic_audit_add(rep, &s->items[i], labels ? labels[best] : clinic_classify(k, replies[best]));
             words += clinic_word_count(replies[best]);
             if (kept && !(kept[i * picks + q] = strdup(replies[best]))) { rlhf_err(e, "out of memory"); goto done; }
         }
@@ -204,7 +207,7 @@ int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, 
         if (!draws->reward || !draws->outcome) { policy_draws_free(draws); goto done; }
         memcpy(draws->reward, reward, (size_t)total * sizeof *reward);
         for (int i = 0; i < total; i++)
-            draws->outcome[i] = (unsigned)clinic_audit_outcome(&s->items[i / per], clinic_classify(k, replies[i]));
+            draws->outcome[i] = (unsigned)clinic_audit_outcome(&s->items[i / per], labels[i]);
     }
     if (words_out) *words_out = words / ((double)s->n * picks);
     if (replies_out) { *replies_out = kept; kept = NULL; }
@@ -212,6 +215,6 @@ int policy_gen_audit_best_of_n(PolicyGen *g, RewardModel *rm, int N, int picks, 
 done:
     for (int i = 0; i < total && prompts; i++) { free(prompts[i]); free(replies[i]); free(texts[i]); }
     for (int i = 0; kept && i < s->n * picks; i++) free(kept[i]);
-    free(prompts); free(replies); free(texts); free(reward); free(kept);
+    free(prompts); free(replies); free(texts); free(reward); free(kept); free(labels);
     return rc;
 }
