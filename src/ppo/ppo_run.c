@@ -175,6 +175,20 @@ static char *run_state_json(Ppo *p, const PpoRunResult *res) {
     return b.data;
 }
 
+/* Appends v to a sliding window of the last k values (1..PPO_MAX_KEEP_SMOOTH; the
+ * window is saved with the checkpoint) and returns the window's mean. */
+static float window_mean(float *w, int *n, int k, float v) {
+    k = RLHF_MAX(1, RLHF_MIN(k, PPO_MAX_KEEP_SMOOTH));
+    while (*n >= k) {
+        memmove(w, w + 1, (size_t)(*n - 1) * sizeof *w);
+        (*n)--;
+    }
+    w[(*n)++] = v;
+    float sum = 0;
+    for (int i = 0; i < *n; i++) sum += w[i];
+    return sum / (float)*n;
+}
+
 /* Restores run_state_json's marks (absent in older checkpoints: then none). */
 static void run_state_restore(const char *json, PpoRunResult *res) {
     RlhfErr ignore;
@@ -327,15 +341,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         if (res->hist.n == 1 && !res->resumed_marks) { res->train0 = st.reward; res->test0 = test; }
         ppo_log_stats(&log, &st);
         /* the keeping score: this step's test score averaged with the steps just before */
-        int K = RLHF_MAX(1, RLHF_MIN(o->keep_smooth, PPO_MAX_KEEP_SMOOTH));
-        while (res->nrecent >= K) {
-            memmove(res->recent, res->recent + 1, (size_t)(res->nrecent - 1) * sizeof *res->recent);
-            res->nrecent--;
-        }
-        res->recent[res->nrecent++] = have_test ? test : st.reward;
-        float score = 0;
-        for (int k = 0; k < res->nrecent; k++) score += res->recent[k];
-        score /= (float)res->nrecent;
+        float score = window_mean(res->recent, &res->nrecent, o->keep_smooth, have_test ? test : st.reward);
         /* the fence: both judges against the risk budget */
         float gap = have_test ? (st.reward - res->train0) - (test - res->test0) : NAN;
         JsonBuf *j = metrics_begin(&log, "fence");
@@ -355,15 +361,7 @@ int ppo_run(const PpoRunOpts *o, PpoRunResult *res, RlhfErr *e) {
         }
         /* the budget reads sqrt(KL) averaged over the last budget_smooth steps, so one noisy
          * batch does not stop the run; a step whose own estimate is past it is never kept */
-        int KB = RLHF_MAX(1, RLHF_MIN(o->budget_smooth, PPO_MAX_KEEP_SMOOTH));
-        while (res->nrecent_kl >= KB) {
-            memmove(res->recent_kl, res->recent_kl + 1, (size_t)(res->nrecent_kl - 1) * sizeof *res->recent_kl);
-            res->nrecent_kl--;
-        }
-        res->recent_kl[res->nrecent_kl++] = st.sqrt_kl;
-        double kl_avg = 0;
-        for (int k = 0; k < res->nrecent_kl; k++) kl_avg += res->recent_kl[k];
-        kl_avg /= res->nrecent_kl;
+        float kl_avg = window_mean(res->recent_kl, &res->nrecent_kl, o->budget_smooth, st.sqrt_kl);
         int stop_budget = o->kl_budget > 0 && kl_avg >= o->kl_budget;
         int past_budget = o->kl_budget > 0 && (stop_budget || st.sqrt_kl >= o->kl_budget);
         if (score > res->best_score && !past_budget) {
