@@ -251,8 +251,9 @@ static int fit_classifier(int argc, char **argv) {
         {"l2", 'd', &cfg.l2, "X", "L2 penalty"},
         {"steps", 'i', &cfg.steps, "N", "FISTA steps per fit"},
         {"prune", 'd', &cfg.prune, "X", "drop weights with |w| below this"},
-        {"min-precision", 'd', &cfg.min_precision, "P", "threshold: held-out precision of the layer alone (0: best F1)"},
-        {"min-precision-for", 's', &prec_for, "LIST", "per-label targets LABEL=P,... (default: the shipped ones)"},
+        {"min-precision", 'd', &cfg.min_precision, "P",
+         "threshold: held-out precision of the layer alone (0: best F1), for labels without a --min-precision-for target"},
+        {"min-precision-for", 's', &prec_for, "LIST", "per-label targets LABEL=P,... (default: scheduling, escalation, refusal 0.99)"},
         {0}};
     char **files = NULL;
     int nfiles = 0;
