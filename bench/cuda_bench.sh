@@ -10,7 +10,7 @@
 #      with a CUDA-enabled torch is found (PYTHON, /usr/bin/python3, python3);
 #   5. writes $OUT_DIR/summary.json and $OUT_DIR/summary.md.
 # OUT_DIR defaults to build/cuda/bench (on the device runner, pass OUT_DIR=$OUT).
-# Knobs: BENCH_B, BENCH_T, BENCH_STEPS, SAMPLE_B, SAMPLE_NEW, PEAK_TFLOPS, SKIP_TORCH=1.
+# Knobs: PREBUILT=1 (run the programs already in build/cuda), BENCH_B, BENCH_T, BENCH_STEPS, SAMPLE_B, SAMPLE_NEW, PEAK_TFLOPS, SKIP_TORCH=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT_DIR=${OUT_DIR:-build/cuda/bench}
@@ -27,15 +27,26 @@ log "card: $CARD (sm_$CAP)"
 nvidia-smi > "$OUT_DIR/nvidia-smi.txt" 2>&1
 
 t0=$(date +%s)
-if ! CUDA_ARCHS="${CUDA_ARCHS:-$CAP}" timeout 300 scripts/build-cuda.sh > "$OUT_DIR/build.log" 2>&1; then
+if [ -n "${PREBUILT:-}" ] && [ -x build/cuda/test_cuda_vs_cpu ] && [ -x build/cuda/bench_cuda ]; then
+    log "PREBUILT: using the carried build/cuda programs"
+elif ! CUDA_ARCHS="${CUDA_ARCHS:-$CAP}" timeout 300 scripts/build-cuda.sh > "$OUT_DIR/build.log" 2>&1; then
     log "build failed: see $OUT_DIR/build.log"; tail -30 "$OUT_DIR/build.log" >&2; exit 1
+else
+    log "built in $(( $(date +%s) - t0 )) s"
 fi
-log "built in $(( $(date +%s) - t0 )) s"
 
 timeout 120 build/cuda/test_cuda_vs_cpu > "$OUT_DIR/test.out" 2> "$OUT_DIR/test.log"
 TEST_RC=$?
 cat "$OUT_DIR/test.log" >&2
 log "test_cuda_vs_cpu exit $TEST_RC"
+# A failing comparison is rerun under compute-sanitizer: an out-of-bounds access
+# or a race in a kernel shows up there by name.
+if [ "$TEST_RC" != 0 ] && [ "$TEST_RC" != 77 ] && command -v compute-sanitizer >/dev/null 2>&1; then
+    timeout 120 compute-sanitizer --tool memcheck --print-limit 20 build/cuda/test_cuda_vs_cpu \
+        > "$OUT_DIR/memcheck.log" 2>&1
+    log "memcheck exit $?: $(grep -c 'Invalid\|ERROR SUMMARY' "$OUT_DIR/memcheck.log") lines; head:"
+    grep -m 12 -A3 'Invalid\|ERROR SUMMARY' "$OUT_DIR/memcheck.log" >&2
+fi
 
 PEAK_ARG=()
 [ -n "${PEAK_TFLOPS:-}" ] && PEAK_ARG=(--peak-tflops "$PEAK_TFLOPS")

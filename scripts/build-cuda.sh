@@ -3,11 +3,15 @@
 #   build/cuda/librlhf_cuda.a        the .cu files of src/cuda
 #   build/cuda/test_cuda_vs_cpu      GPU-vs-CPU correctness test (exit 77 without a GPU)
 #   build/cuda/bench_cuda            GPU throughput (bench/cuda_bench.sh runs it)
-# It links against build/$MODE/librlhf.a, which it builds with make first.
+#   build/cuda/rlhf                  the whole program with the real CUDA backend
+#                                    (`--device cuda`); ./rlhf has only stubs
+# It links against build/$MODE/librlhf.a and the CLI objects, which it builds
+# with make first.
 #
 # Environment: NVCC (default: nvcc on PATH, else /usr/local/cuda/bin/nvcc),
 #   CUDA_ARCHS (default "80 90": A100 and H100/H200; CUDA 13 has no sm < 75),
 #   MODE (default release), CUDA_WERROR=0 to let warnings pass.
+# A GPU machine without Debian's libraries: bench/cuda_pack.sh packs them.
 # Exit status: 0 built, 1 a compile/link error, 2 no nvcc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +38,11 @@ NVFLAGS=(-std=c++17 -O3 -lineinfo -Isrc -Itests -I/usr/include/x86_64-linux-gnu/
          -Xcompiler "$HOSTWARN,-fopenmp" "${GENCODE[@]}")
 if [ "$WERROR" = 1 ]; then NVFLAGS+=(-Werror all-warnings -Xcompiler -Werror); fi
 PKG_LIBS=$(pkg-config --libs libpcre2-8 zlib sqlite3 libmicrohttpd 2>/dev/null || echo "-lpcre2-8 -lz -lsqlite3 -lmicrohttpd")
-LIBS=(-L"$CUDA_HOME/lib64" -lcublas -lcudart -lopenblas $PKG_LIBS -lpq -lm -lgomp)
+MPI_LIBS=$(pkg-config --libs ompi-c 2>/dev/null || true)
+LIBS=(-L"$CUDA_HOME/lib64" -lcublas -lcudart -lopenblas $PKG_LIBS -lpq $MPI_LIBS -lm -lgomp)
 
 echo "build-cuda: $("$NVCC" --version | tail -1), archs: $ARCHS"
-make -s "build/$MODE/librlhf.a" MODE="$MODE"
+make -s "build/$MODE/librlhf.a" "build/$MODE/rlhf" MODE="$MODE"
 mkdir -p "$OUT"
 objs=()
 for src in src/cuda/*.cu; do
@@ -53,4 +58,10 @@ for prog in test_cuda_vs_cpu bench_cuda; do
     "$NVCC" "${NVFLAGS[@]}" -o "$OUT/$prog" "tests/cuda/$prog.cu" "$OUT/librlhf_cuda.a" "build/$MODE/librlhf.a" \
         "${LIBS[@]}"
 done
-echo "build-cuda: ok ($OUT/librlhf_cuda.a, $OUT/test_cuda_vs_cpu, $OUT/bench_cuda)"
+# The program: the CUDA archive whole, ahead of librlhf.a, so its strong cuda_*
+# symbols are the ones linked and device_nocuda.o's weak stubs are never pulled.
+echo "  LINK $OUT/rlhf"
+# (The host compiler links: nvcc reorders archives around --whole-archive.)
+${CXX:-g++} -fopenmp -o "$OUT/rlhf" build/"$MODE"/src/cli/*.o -Wl,--whole-archive "$OUT/librlhf_cuda.a" \
+    -Wl,--no-whole-archive "build/$MODE/librlhf.a" "${LIBS[@]}" -lstdc++
+echo "build-cuda: ok ($OUT/librlhf_cuda.a, $OUT/test_cuda_vs_cpu, $OUT/bench_cuda, $OUT/rlhf)"

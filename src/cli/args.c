@@ -98,3 +98,16 @@ int args_split_list(const char *s, const char **out, int max, char **owned) {
     for (char *save = NULL, *t = strtok_r(copy, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save)) out[n++] = t;
     return n;
 }
+
+int args_device(const char *cmd, const char *name, DeviceKind *out) {
+    RlhfErr e;
+    if (device_parse(name, out, &e)) {
+        fprintf(stderr, "rlhf %s: %s\n", cmd, e.msg);
+        return 2;
+    }
+    if (device_check(*out, &e)) {
+        fprintf(stderr, "rlhf %s: %s\n", cmd, e.msg);
+        return 1;
+    }
+    return 0;
+}

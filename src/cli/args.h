@@ -15,6 +15,8 @@
 #ifndef RLHF_ARGS_H
 #define RLHF_ARGS_H
 
+#include "model/device.h"
+
 typedef struct ArgSpec {
     const char *name;
     char type;
@@ -30,5 +32,10 @@ void args_print_help(const char *cmd, const char *usage, const ArgSpec *specs);
 /* Splits a comma-separated option value ("a.jsonl,b.jsonl") into at most max
  * items pointing into *owned (a copy the caller frees). Returns the count. */
 int args_split_list(const char *s, const char **out, int max, char **owned);
+
+/* --device NAME: parses it and checks it can run here. Returns 0, or the exit
+ * status after printing why not: 2 for a bad name, 1 when this build or
+ * machine cannot run it (no CUDA backend linked, no GPU). */
+int args_device(const char *cmd, const char *name, DeviceKind *out);
 
 #endif

@@ -79,6 +79,7 @@ static int judge_train_cmd(int argc, char **argv) {
     double val_frac = 0.1, frac = 0.7;
     long long salt = (long long)SPLIT_SALT_DEFAULT, seed = 1337, warmup;
     int seq = 512, threads = 0, skip_bad = 0, quiet = 0, max_pairs = 0;
+    const char *device = "cpu";
     JudgeTrainOpts o;
     judge_train_defaults(&o);
     warmup = o.warmup;
@@ -108,6 +109,7 @@ static int judge_train_cmd(int argc, char **argv) {
         {"skip-bad", 'b', &skip_bad, NULL, "skip and count bad rows instead of failing"},
         {"threads", 'i', &threads, "N", "OpenMP/BLAS threads (default: all cores)"},
         {"quiet", 'b', &quiet, NULL, "no progress bar"},
+        {"device", 's', &device, "cpu|cuda", "where training and validation run (cuda: build/cuda/rlhf of make cuda)"},
         {0}};
     char **files = NULL;
     int nfiles = 0;
@@ -133,6 +135,10 @@ static int judge_train_cmd(int argc, char **argv) {
         fprintf(stderr, "rlhf judge train: need --val FILES or --val-frac > 0\n");
         free(files);
         return 2;
+    }
+    if ((rc = args_device("judge train", device, &o.device))) {
+        free(files);
+        return rc;
     }
     if (threads > 0) omp_set_num_threads(threads);
     o.warmup = warmup;
@@ -276,7 +282,7 @@ typedef struct EvalEntry {
     char name[160];    /* "file (kind)", or "first-file xN (kind)" for an ensemble */
 } EvalEntry;
 
-static int eval_entry_load(EvalEntry *en, const char *spec, RlhfErr *e) {
+static int eval_entry_load(EvalEntry *en, const char *spec, DeviceKind dev, RlhfErr *e) {
     int n = 1;
     for (const char *p = spec; *p; p++) n += *p == '+';
     en->m = calloc((size_t)n, sizeof *en->m);
@@ -291,6 +297,10 @@ static int eval_entry_load(EvalEntry *en, const char *spec, RlhfErr *e) {
         memcpy(path, p, len);
         path[len] = 0;
         if (judge_load(&en->m[i], path, e)) return -1;
+        if (judge_use_device(&en->m[i], dev, e)) {
+            en->n = i + 1;
+            return -1;
+        }
         if (i == 0) memcpy(first, path, len + 1);
         en->n = i + 1;
         p = q ? q + 1 : p + len;
@@ -315,7 +325,7 @@ static int judge_eval_cmd(int argc, char **argv) {
     double frac = 0.7;
     long long salt = (long long)SPLIT_SALT_DEFAULT;
     int skip_bad = 0, no_baselines = 0, nbins = 10, threads = 0, show_bins = 0;
-    const char *dummy = NULL;
+    const char *dummy = NULL, *device = "cpu";
     ArgSpec specs[] = {
         {"judge", 's', &dummy, "JUDGE", "judge checkpoint, repeatable (required); A+B+C = an ensemble (mean margin)"},
         {"split", 's', &split, "P", "evaluate on this part of the standard prompt-hash split: test | train | all"},
@@ -328,6 +338,7 @@ static int judge_eval_cmd(int argc, char **argv) {
         {"report", 's', &report_path, "FILE", "write an HTML report (reliability diagrams, cross matrix)"},
         {"skip-bad", 'b', &skip_bad, NULL, "skip and count bad rows instead of failing"},
         {"threads", 'i', &threads, "N", "OpenMP/BLAS threads"},
+        {"device", 's', &device, "cpu|cuda", "where the judges score (cuda: build/cuda/rlhf of make cuda)"},
         {0}};
     char **files = NULL;
     int nfiles = 0;
@@ -347,6 +358,11 @@ static int judge_eval_cmd(int argc, char **argv) {
         free(files);
         return 2;
     }
+    DeviceKind dk;
+    if ((rc = args_device("judge eval", device, &dk))) {
+        free(files);
+        return rc;
+    }
     if (threads > 0) omp_set_num_threads(threads);
     RlhfErr e = {{0}};
     int ret = 1, loaded = 0;
@@ -361,7 +377,7 @@ static int judge_eval_cmd(int argc, char **argv) {
     Report *rep = NULL;
     if (!judges || !cells || !acc_long || !acc_bow || !have_bow || !npairs || !labels) { rlhf_err(&e, "out of memory"); goto done; }
     for (; loaded < nj; loaded++)
-        if (eval_entry_load(&judges[loaded], jpaths[loaded], &e)) { loaded++; goto done; }
+        if (eval_entry_load(&judges[loaded], jpaths[loaded], dk, &e)) { loaded++; goto done; }
     for (int f = 0; f < nfiles; f++) file_label(files[f], labels[f], sizeof labels[f]);
 
     jb_obj_begin(&js);

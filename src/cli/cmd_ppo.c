@@ -23,6 +23,7 @@ int cmd_ppo(int argc, char **argv) {
     const char *prompts_path = NULL, *fence_base = NULL, *fence_help = NULL, *fence_harm = NULL, *fence_dir = NULL;
     const char *tax = NULL;
     int fence = 0, threads = 0, fence_epochs = 2;
+    const char *device = "cpu";
     long long steps = o.ppo.steps, seed = 1;
     ArgSpec specs[] = {
         {"policy", 's', &o.policy, "CKPT", "SFT policy: the start and the frozen reference (required)"},
@@ -72,6 +73,7 @@ int cmd_ppo(int argc, char **argv) {
         {"report", 's', &o.report, "FILE", "HTML report"},
         {"seed", 'l', &seed, "S", "seed"},
         {"threads", 'i', &threads, "N", "OpenMP/BLAS threads"},
+        {"device", 's', &device, "cpu|cuda", "where policy, reference, rollouts and judges run (cuda: build/cuda/rlhf)"},
         {0}};
     int rc = args_parse(argv[0], "rlhf ppo --policy SFT --out OUT --prompts FILE (--judge J [--judge-harm J2] | --fence ...) [options]",
                         specs, argc, argv, NULL, NULL);
@@ -98,6 +100,7 @@ int cmd_ppo(int argc, char **argv) {
         fprintf(stderr, "rlhf ppo: --fence needs --fence-base and --fence-help and/or --fence-harm\n");
         return 2;
     }
+    if ((rc = args_device(argv[0], device, &o.ppo.device))) return rc;
     if (threads > 0) omp_set_num_threads(threads);
     RlhfErr e;
     Dials dials;
@@ -135,6 +138,7 @@ int cmd_ppo(int argc, char **argv) {
         fo.harm_files = rf;
         judge_train_defaults(&fo.jt);
         fo.jt.epochs = fence_epochs;
+        fo.jt.device = o.ppo.device;   /* the fence's judges train and score there too */
         if (fence_train(&f, &fo, dials, &e)) goto out;
         train_rm = f.train_rm;
         test_rm = f.test_rm;
@@ -148,6 +152,9 @@ int cmd_ppo(int argc, char **argv) {
         if (test_judge_harm && judge_load(&tr, test_judge_harm, &e)) goto out;
         test_rm.help = test_judge ? &th : NULL;
         test_rm.harm = test_judge_harm ? &tr : NULL;
+        Judge *all[4] = {train_rm.help, train_rm.harm, test_rm.help, test_rm.harm};
+        for (int i = 0; i < 4; i++)
+            if (all[i] && judge_use_device(all[i], o.ppo.device, &e)) goto out;
         have_test = test_judge || test_judge_harm;
     }
     o.train_rm = &train_rm;

@@ -19,6 +19,7 @@ static int run(int argc, char **argv, int sft) {
     long long seed = 1337;
     int threads = 0, chunk = (int)o.chunk_bytes;
     double val = o.val_frac;
+    const char *device = "cpu";
     long long steps = o.train.steps, warmup = o.train.warmup;
     ArgSpec specs[] = {
         {"out", 's', &o.out, "CKPT", "checkpoint to write (required)"},
@@ -48,6 +49,7 @@ static int run(int argc, char **argv, int sft) {
         {"resume", 'b', &o.resume, NULL, "continue from --out if it exists (exactly)"},
         {"seed", 'l', &seed, "S", "initialisation seed"},
         {"threads", 'i', &threads, "N", "OpenMP/BLAS threads (default: all cores)"},
+        {"device", 's', &device, "cpu|cuda", "where the training arithmetic runs (cuda: build/cuda/rlhf of make cuda)"},
         {0}};
     char **pos = NULL;
     int npos = 0;
@@ -69,6 +71,10 @@ static int run(int argc, char **argv, int sft) {
         return 2;
     }
     if (threads > 0) omp_set_num_threads(threads);
+    if ((rc = args_device(argv[0], device, &o.train.device))) {
+        free(pos);
+        return rc;
+    }
     RlhfErr e;
     /* main() initialises MPI when launched by mpirun; this repeat is a no-op
      * then, and covers a main() that does not */

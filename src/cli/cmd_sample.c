@@ -116,17 +116,20 @@ static void print_json_row(const SampleRow *r, int index, const Tokenizer *tok) 
 /* --best-of: N samples of the prompt scored by the judge(s); prints the best
  * reply and the reward distribution. One judge alone gives its own z. */
 static int best_of_n_run(Sampler *s, Tokenizer *tok, const char *prompt, int n, const SamplerOpts *o,
-                         const char *judge_path, const char *harm_path, Dials dials, int json, RlhfErr *e) {
+                         const char *judge_path, const char *harm_path, Dials dials, int json, DeviceKind dk,
+                         RlhfErr *e) {
     Judge jh, js;
     int have_h = 0, have_s = 0, rc = -1;
     BestOfN r = {0};
     if (judge_path) {
         if (judge_load(&jh, judge_path, e)) goto done;
         have_h = 1;
+        if (judge_use_device(&jh, dk, e)) goto done;
     }
     if (harm_path) {
         if (judge_load(&js, harm_path, e)) goto done;
         have_s = 1;
+        if (judge_use_device(&js, dk, e)) goto done;
     }
     RewardModel rm = {have_h ? &jh : NULL, have_s ? &js : NULL, dials};
     if (!have_s) rm.dials.w_help = 1.0f;
@@ -177,6 +180,7 @@ done:
 int cmd_sample(int argc, char **argv) {
     const char *model = NULL, *prompt = NULL, *tok_path = NULL, *gpt2_dir = NULL, *stop_dummy = NULL;
     int num = 1, max_new = 128, top_k = 0, json = 0, no_eot = 0, bf16 = 0, no_pack = 0;
+    const char *device = "cpu";
     float temperature = 1.0f, top_p = 1.0f;
     long long seed = 0;
     int best_of = 0;
@@ -201,6 +205,7 @@ int cmd_sample(int argc, char **argv) {
         {"judge", 's', &judge_path, "JUDGE", "judge for --best-of (the helpfulness dial with --judge-harm)"},
         {"judge-harm", 's', &harm_path, "JUDGE", "harmlessness judge for --best-of"},
         {"dials", 's', &dials_s, "D", "weights of the two judges: balanced | helpful | harmless | W_HELP,W_HARM"},
+        {"device", 's', &device, "cpu|cuda", "where the model (and the judges) run (cuda: build/cuda/rlhf of make cuda)"},
         {0}};
     /* --stop repeats and -n is short for --num: take them out before the shared parser */
     char *stops[SAMPLE_MAX_STOPS];
@@ -232,6 +237,12 @@ int cmd_sample(int argc, char **argv) {
     free(av);
     if (rc >= 0) return rc;
     if (!model || !prompt) { fprintf(stderr, "rlhf sample: --model and --prompt are required (see --help)\n"); return 2; }
+    DeviceKind dk;
+    if ((rc = args_device("sample", device, &dk))) return rc;
+    if (dk != DEVICE_CPU && bf16) {
+        fprintf(stderr, "rlhf sample: --bf16 is the CPU decoder's option; --device cuda decodes in fp32/TF32\n");
+        return 2;
+    }
     Dials dials;
     RlhfErr de;
     if (best_of != 0) {
@@ -261,6 +272,7 @@ int cmd_sample(int argc, char **argv) {
     GPT2 m;
     Tokenizer *tok = NULL;
     Sampler s;
+    DevModel dm = {0};
     int sampler_ok = 0, model_ok = 0, ret = 1;
     TokIds ids = {0};
     TokBytes text = {0};
@@ -280,11 +292,11 @@ int cmd_sample(int argc, char **argv) {
         rlhf_err(&e, "--prompt: %zu tokens, the model's context is %d", ids.n, m.cfg.max_seq_len);
         goto done;
     }
-    if (sampler_create(&s, &m, num, (int)ids.n, max_new, &e)) goto done;
+    if (dev_open(&dm, &m, dk, &e) || sampler_create_dev(&s, &dm, num, (int)ids.n, max_new, &e)) goto done;
     sampler_ok = 1;
     /* the model is only sampled from here on: its matrices go into the decode
      * layout in place (kvcache.h; exact fp32, no extra memory), or a bf16 copy */
-    if (bf16 ? kv_use_bf16(&s.kv, &e) : !no_pack && kv_pack_model(&s.kv, &m, &e)) goto done;
+    if (dk == DEVICE_CPU && (bf16 ? kv_use_bf16(&s.kv, &e) : !no_pack && kv_pack_model(&s.kv, &m, &e))) goto done;
     rows = calloc((size_t)num, sizeof *rows);
     lens = calloc((size_t)num, sizeof *lens);
     if (!rows || !lens) { rlhf_err(&e, "out of memory"); goto done; }
@@ -303,7 +315,7 @@ int cmd_sample(int argc, char **argv) {
     o.decode = tok_decode_cb;
     o.decode_ctx = tok;
     if (best_of > 0) {
-        ret = best_of_n_run(&s, tok, ptext, best_of, &o, judge_path, harm_path, dials, json, &e) ? 1 : 0;
+        ret = best_of_n_run(&s, tok, ptext, best_of, &o, judge_path, harm_path, dials, json, dk, &e) ? 1 : 0;
         goto done;
     }
     double t0 = rlhf_now();
@@ -327,6 +339,7 @@ int cmd_sample(int argc, char **argv) {
 done:
     if (ret) fprintf(stderr, "rlhf sample: %s\n", e.msg);
     if (sampler_ok) sampler_free(&s);
+    dev_close(&dm);
     if (model_ok) gpt2_free(&m);
     if (tok) tok_free(tok);
     tok_ids_free(&ids);

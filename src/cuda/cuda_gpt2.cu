@@ -39,6 +39,8 @@ const char *cuda_gpt2_error(const CudaGPT2 *g) { return g && g->failed ? g->err 
 
 static int report(CudaGPT2 *g, RlhfErr *e) { return g->failed ? rlhf_err(e, "cuda: %s", g->err) : 0; }
 
+int cuda_backend_built(void) { return 1; }
+
 int cuda_device_available(char *name, size_t cap) {
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess || n < 1) {

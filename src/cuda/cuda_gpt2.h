@@ -41,6 +41,9 @@ extern "C" {
 
 typedef struct CudaGPT2 CudaGPT2;
 
+/* 1 in a build linked with the CUDA backend (make cuda), 0 with the stubs of
+ * model/device_nocuda.c that the ordinary build links instead. */
+int cuda_backend_built(void);
 /* 1 when a CUDA device is usable (fills name, when not NULL, with its name). */
 int cuda_device_available(char *name, size_t cap);
 
@@ -99,6 +102,8 @@ CudaKv *cuda_kv_create(CudaGPT2 *g, int B, int max_prompt, int max_new, RlhfErr 
 void cuda_kv_free(CudaKv *kv);
 int cuda_kv_prefill(CudaKv *kv, const int *tokens, const uint8_t *mask, int B, int Tp, RlhfErr *e);
 int cuda_kv_step(CudaKv *kv, const int *tokens, const uint8_t *active, RlhfErr *e);
+/* Row b's next position (tokens it holds), as KvCache.pos[b]. */
+int cuda_kv_pos(const CudaKv *kv, int b);
 /* (V) host copy of row b's next-token logits from the last call, NULL when not computed. */
 const float *cuda_kv_logits(const CudaKv *kv, int b);
 

@@ -106,6 +106,8 @@ const float *cuda_kv_logits(const CudaKv *kv, int b) {
     return kv->logits + (size_t)kv->row_of[b] * kv->g->cfg.vocab_size;
 }
 
+int cuda_kv_pos(const CudaKv *kv, int b) { return b >= 0 && b < kv->B ? kv->pos[b] : 0; }
+
 static void h2d(CudaGPT2 *g, void *dst, const void *src, size_t n) {
     if (!g->failed) CK(g, cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, g->st));
 }

@@ -122,7 +122,20 @@ int judge_save(const Judge *j, const char *path, const char *extra_meta_json, Rl
     return rc;
 }
 
+DevModel *judge_dev(Judge *j) {
+    j->dev.m = &j->model;   /* a Judge may have been moved since dev_open */
+    return &j->dev;
+}
+
+int judge_use_device(Judge *j, DeviceKind k, RlhfErr *e) {
+    if (j->dev.kind == k && (k == DEVICE_CPU || j->dev.g)) return 0;
+    dev_close(&j->dev);
+    j->reserved_B = j->reserved_T = 0;   /* activations are reserved again on the new device */
+    return dev_open(&j->dev, &j->model, k, e);
+}
+
 void judge_free(Judge *j) {
+    dev_close(&j->dev);
     if (j->model.param_mem) gpt2_free(&j->model);
     if (j->tok) tok_free(j->tok);
     free(j->tokens);
@@ -166,7 +179,7 @@ static int judge_reserve(Judge *j, RlhfErr *e) {
     j->out = rlhf_malloc((size_t)B * sizeof *j->out, e);
     j->reserved_B = j->reserved_T = 0;
     if (!j->tokens || !j->mask || !j->pos || !j->out) return -1;
-    if (gpt2_reserve(&j->model, B, T, 0, e)) return -1;
+    if (dev_reserve(judge_dev(j), B, T, 0, e)) return -1;
     j->reserved_B = B;
     j->reserved_T = T;
     return 0;
@@ -216,12 +229,12 @@ int judge_score_ids(Judge *j, const int *const *ids, const int *lens, int n, flo
             }
             j->pos[b] = L - 1;
         }
-        gpt2_forward(&j->model, j->tokens, j->mask, B, T);
-        gpt2_scalar_forward(&j->model, j->pos, j->out);
+        dev_forward(judge_dev(j), j->tokens, j->mask, B, T);
+        dev_scalar_forward(judge_dev(j), j->pos, j->out);
         for (int b = 0; b < B; b++) raw_out[order[s + b]] = j->out[b];
     }
     free(order);
-    return 0;
+    return dev_status(judge_dev(j), e);
 }
 
 int judge_score_raw(Judge *j, const char *const *texts, const size_t *lens, int n, float *raw_out, RlhfErr *e) {

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/device.h"
 #include "model/gpt2.h"
 #include "tokenizer/bpe.h"
 #include "util/common.h"
@@ -44,6 +45,7 @@ typedef struct Judge {
     int max_len;           /* tokens read per transcript, EOT included (≤ max_seq_len) */
     int batch;             /* rows per forward pass when scoring */
     int reserved_B, reserved_T;
+    DevModel dev;          /* where scoring (and judge training) runs: CPU unless judge_use_device */
     /* scoring scratch, grown on demand */
     int *tokens;           /* (batch, max_len) */
     uint8_t *mask;         /* (batch, max_len) */
@@ -60,6 +62,11 @@ int judge_load(Judge *j, const char *path, RlhfErr *e);
  * members for the meta object, e.g. "\"val_acc\":0.61", or NULL). */
 int judge_save(const Judge *j, const char *path, const char *extra_meta_json, RlhfErr *e);
 void judge_free(Judge *j);
+/* Runs the judge's forward passes on device k from now on (CUDA: uploads the
+ * weights). The host model stays the one saved. */
+int judge_use_device(Judge *j, DeviceKind k, RlhfErr *e);
+/* The judge's device model (its m always points at j->model). */
+DevModel *judge_dev(Judge *j);
 
 /* Token ids judge_score_* reads for one transcript: encoded (specials as plain
  * text), EOT appended, left-truncated to max_len. out is reset first. */

@@ -101,11 +101,11 @@ done:
 
 /* ---- the loss --------------------------------------------------------------- */
 
-float judge_bt_batch(GPT2 *m, const int *tokens, const uint8_t *mask, const int *pos, int P, int T, int backward,
-                     float grad_scale, float *scratch, double *correct) {
+float judge_bt_batch_dev(DevModel *m, const int *tokens, const uint8_t *mask, const int *pos, int P, int T,
+                         int backward, float grad_scale, float *scratch, double *correct) {
     float *r = scratch, *dr = scratch + 2 * P;
-    gpt2_forward(m, tokens, mask, 2 * P, T);
-    gpt2_scalar_forward(m, pos, r);
+    dev_forward(m, tokens, mask, 2 * P, T);
+    dev_scalar_forward(m, pos, r);
     double loss = 0.0, ok = 0.0;
     for (int i = 0; i < P; i++) {
         double d = (double)r[i] - (double)r[P + i];
@@ -118,10 +118,17 @@ float judge_bt_batch(GPT2 *m, const int *tokens, const uint8_t *mask, const int 
     }
     if (correct) *correct = ok;
     if (backward) {
-        gpt2_scalar_backward(m, pos, dr);
-        gpt2_backward(m);
+        dev_scalar_backward(m, pos, dr);
+        dev_backward(m);
     }
     return (float)(loss / P);
+}
+
+float judge_bt_batch(GPT2 *m, const int *tokens, const uint8_t *mask, const int *pos, int P, int T, int backward,
+                     float grad_scale, float *scratch, double *correct) {
+    DevModel d;
+    dev_open(&d, m, DEVICE_CPU, NULL);
+    return judge_bt_batch_dev(&d, tokens, mask, pos, P, T, backward, grad_scale, scratch, correct);
 }
 
 /* ---- validation ------------------------------------------------------------- */
@@ -224,13 +231,20 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
     idx = rlhf_malloc((size_t)tp.n * sizeof *idx, e);
     if (!tokens || !mask || !pos || !scratch || !best || !vmargin || !vrc || !vrr || !brc || !brr || !order || !idx)
         goto done;
-    if (gpt2_reserve(m, 2 * P, T, 1, e)) goto done;
+    if (o->device != DEVICE_CPU && nranks > 1) {
+        rlhf_err(e, "judge train: --device %s with %d MPI ranks is not supported yet", device_name(o->device), nranks);
+        goto done;
+    }
+    /* rank 0's weights first: the device copy is made from them */
+    if (nranks > 1) dist_bcast(m->param_mem, m->num_params * sizeof(float));
+    if (judge_use_device(j, o->device, e)) goto done;
+    DevModel *dm = judge_dev(j);
+    if (dev_reserve(dm, 2 * P, T, 1, e)) goto done;
     if (adamw_init(&opt, m, 0.9f, 0.95f, 1e-8f, o->weight_decay, e)) goto done;
     opt_ok = 1;
     /* Every rank takes its share of each micro-batch's pairs, gradients are averaged, every rank
      * steps the same optimizer; only rank 0 writes. The ranks start from rank 0's weights so a
      * head initialised differently cannot split them. */
-    if (nranks > 1) dist_bcast(m->param_mem, m->num_params * sizeof(float));
     if (metrics_open(&log, root ? o->metrics : NULL, 0, e)) goto done;
     log_open = 1;
 
@@ -271,7 +285,7 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
         epoch_order(order, &tp, Pg, o->seed, ep, idx);
         long cur = 0;
         for (long s = 0; s < steps_per_epoch; s++) {
-            gpt2_zero_grad(m);
+            dev_zero_grad(dm);
             double sloss = 0, sok = 0;
             long spairs = 0;
             for (int a = 0; a < o->accum && cur < tp.n; a++) {
@@ -301,7 +315,7 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
                  * averages the ranks' gradients, hence P (per rank), not Pg, here */
                 if (nl > 0) {
                     double ok = 0;
-                    float l = judge_bt_batch(m, tokens, mask, pos, nl, Tb, 1,
+                    float l = judge_bt_batch_dev(dm, tokens, mask, pos, nl, Tb, 1,
                                              (float)nl / (float)(P * o->accum), scratch, &ok);
                     sloss += (double)l * nl;
                     sok += ok;
@@ -317,13 +331,14 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
                 sloss = st[0];
                 sok = st[1];
             }
-            float gn = gpt2_clip_grad_norm(m, o->grad_clip);
+            float gn = dev_clip_grad_norm(dm, o->grad_clip);
+            if (dev_status(dm, e)) goto done;
             if (!isfinite(gn)) {
                 rlhf_err(e, "judge train: gradient norm is %g at step %ld (lower --lr?)", gn, step);
                 goto done;
             }
             float lr = lr_cosine(step, o->warmup, total, o->lr, o->lr_min);
-            adamw_step(&opt, m, lr);
+            if (dev_adamw_step(dm, &opt, lr, e)) goto done;
             step++;
             pairs_done += spairs;
             double ml = sloss / spairs, ma = sok / spairs;
@@ -362,6 +377,7 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
                     res->best_val_margin = v.margin;
                     res->best_step = step;
                     res->best_epoch = ep + 1;
+                    if (dev_pull(dm, NULL, e)) goto done;   /* the host copy is the one kept */
                     memcpy(best, m->param_mem, m->num_params * sizeof *best);
                     memcpy(brc, vrc, (size_t)vp.n * sizeof *brc);
                     memcpy(brr, vrr, (size_t)vp.n * sizeof *brr);
@@ -381,6 +397,7 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
         res->train_tokens = (long)tt;
     }
     memcpy(m->param_mem, best, m->num_params * sizeof *best);
+    if (dev_push(dm, e)) goto done;   /* later scoring on the device reads the kept judge */
 
     /* centring on the best model's raw scores of the validation replies */
     double sum = 0, sq = 0;

@@ -39,6 +39,7 @@ typedef struct JudgeTrainOpts {
     uint64_t seed;
     const char *metrics; /* JSONL path, or NULL */
     int quiet;           /* no progress bar */
+    DeviceKind device;   /* where training and validation run (model/device.h); 0 = CPU */
 } JudgeTrainOpts;
 
 void judge_train_defaults(JudgeTrainOpts *o);
@@ -80,6 +81,8 @@ int judge_pairs_margins(Judge *j, const JudgePairs *p, double *margin, float *rc
  * d(mean loss)/dθ into the model's grads (call gpt2_zero_grad first yourself).
  * scratch: (4P) floats. The model must be reserved for (2P, T) (with grads
  * when backward). */
+float judge_bt_batch_dev(DevModel *m, const int *tokens, const uint8_t *mask, const int *pos, int P, int T,
+                         int backward, float grad_scale, float *scratch, double *correct);
 float judge_bt_batch(GPT2 *m, const int *tokens, const uint8_t *mask, const int *pos, int P, int T, int backward,
                      float grad_scale, float *scratch, double *correct);
 

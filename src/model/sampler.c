@@ -30,10 +30,38 @@ void sampler_opts_default(SamplerOpts *o) {
     o->eot_id = -1;
 }
 
+/* The cache calls, on whichever device holds it. */
+static int cache_prefill(Sampler *s, const int *tokens, const uint8_t *mask, int B, int Tp, RlhfErr *e) {
+    s->nb = B;
+    return s->gkv ? cuda_kv_prefill(s->gkv, tokens, mask, B, Tp, e) : kv_prefill(&s->kv, tokens, mask, B, Tp, e);
+}
+static int cache_step(Sampler *s, RlhfErr *e) {
+    return s->gkv ? cuda_kv_step(s->gkv, s->next, s->active, e) : kv_step(&s->kv, s->next, s->active, e);
+}
+static const float *cache_logits(const Sampler *s, int b) {
+    return s->gkv ? cuda_kv_logits(s->gkv, b) : kv_logits(&s->kv, b);
+}
+static int cache_pos(const Sampler *s, int b) { return s->gkv ? cuda_kv_pos(s->gkv, b) : s->kv.pos[b]; }
+
+static int sampler_alloc(Sampler *s, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e);
+
 int sampler_create(Sampler *s, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e) {
     memset(s, 0, sizeof *s);
     if (max_new < 1) return rlhf_err(e, "sampler: max_new %d, need ≥ 1", max_new);
     if (kv_create(&s->kv, m, B, max_prompt, max_new, e)) return -1;
+    return sampler_alloc(s, m, B, max_prompt, max_new, e);
+}
+
+int sampler_create_dev(Sampler *s, DevModel *d, int B, int max_prompt, int max_new, RlhfErr *e) {
+    if (!d->g) return sampler_create(s, d->m, B, max_prompt, max_new, e);
+    memset(s, 0, sizeof *s);
+    if (max_new < 1) return rlhf_err(e, "sampler: max_new %d, need ≥ 1", max_new);
+    if (!(s->gkv = cuda_kv_create(d->g, B, max_prompt, max_new, e))) return -1;
+    return sampler_alloc(s, d->m, B, max_prompt, max_new, e);
+}
+
+static int sampler_alloc(Sampler *s, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e) {
+    s->max_seq = m->cfg.max_seq_len;
     s->B = B;
     s->max_prompt = max_prompt;
     s->max_new = max_new;
@@ -60,7 +88,8 @@ int sampler_create(Sampler *s, const GPT2 *m, int B, int max_prompt, int max_new
 }
 
 void sampler_free(Sampler *s) {
-    kv_free(&s->kv);
+    if (s->gkv) cuda_kv_free(s->gkv);
+    else kv_free(&s->kv);
     free(s->ids); free(s->logp); free(s->logq); free(s->rows); free(s->rng); free(s->next);
     free(s->active); free(s->cand); free(s->tok_start); free(s->win); free(s->win_len);
     free(s->win_base); free(s->pack_tokens); free(s->pack_mask);
@@ -68,7 +97,7 @@ void sampler_free(Sampler *s) {
 }
 
 const SampleRow *sampler_row(const Sampler *s, int b) {
-    return (b >= 0 && b < s->kv.nb) ? &s->rows[b] : NULL;
+    return (b >= 0 && b < s->nb) ? &s->rows[b] : NULL;
 }
 
 /* ---- choosing one token ---------------------------------------------------- */
@@ -240,8 +269,8 @@ int sampler_generate(Sampler *s, const int *tokens, const uint8_t *mask, int B, 
     if (!(o->temperature >= 0.0f) || !(o->top_p >= 0.0f))
         return rlhf_err(e, "sampler: temperature %g and top_p %g must be ≥ 0", (double)o->temperature,
                         (double)o->top_p);
-    if (kv_prefill(&s->kv, tokens, mask, B, Tp, e)) return -1;
-    const int max_seq = s->kv.m->cfg.max_seq_len;
+    if (cache_prefill(s, tokens, mask, B, Tp, e)) return -1;
+    const int max_seq = s->max_seq;
     for (int b = 0; b < B; b++) {
         SampleRow *r = &s->rows[b];
         memset(r, 0, sizeof *r);
@@ -264,7 +293,7 @@ int sampler_generate(Sampler *s, const int *tokens, const uint8_t *mask, int B, 
             if (!s->active[b]) continue;
             SampleRow *r = &s->rows[b];
             float lp, lq;
-            int tok = sampler_pick(kv_logits(&s->kv, b), s->V, o, &s->rng[b], s->cand + (size_t)b * s->V, &lp, &lq);
+            int tok = sampler_pick(cache_logits(s, b), s->V, o, &s->rng[b], s->cand + (size_t)b * s->V, &lp, &lq);
             s->ids[(size_t)b * s->max_new + r->n] = tok;
             s->logp[(size_t)b * s->max_new + r->n] = lp;
             s->logq[(size_t)b * s->max_new + r->n] = lq;
@@ -299,7 +328,7 @@ int sampler_generate(Sampler *s, const int *tokens, const uint8_t *mask, int B, 
             } else if (r->n >= max_new) {
                 r->finish = SAMPLE_LENGTH;
                 r->n_reply = r->n;
-            } else if (s->kv.pos[b] >= max_seq) {
+            } else if (cache_pos(s, b) >= max_seq) {
                 r->finish = SAMPLE_CONTEXT;
                 r->n_reply = r->n;
             }
@@ -308,7 +337,7 @@ int sampler_generate(Sampler *s, const int *tokens, const uint8_t *mask, int B, 
                 n_active--;
             }
         }
-        if (n_active > 0 && kv_step(&s->kv, s->next, s->active, e)) return -1;
+        if (n_active > 0 && cache_step(s, e)) return -1;
     }
     return 0;
 }

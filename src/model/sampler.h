@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "model/gpt2.h"
+#include "model/device.h"
 #include "model/kvcache.h"
 #include "util/rng.h"
 
@@ -89,7 +90,9 @@ typedef struct SamplerCand {
 } SamplerCand;
 
 typedef struct Sampler {
-    KvCache kv;
+    KvCache kv;                /* the CPU cache (unused when gkv is set) */
+    CudaKv *gkv;               /* the device cache of sampler_create_dev on CUDA, else NULL */
+    int nb, max_seq;           /* rows of the last call; the model's context */
     int B, max_prompt, max_new, V;
     int *ids;                  /* (B, max_new) */
     float *logp, *logq;        /* (B, max_new) */
@@ -107,6 +110,11 @@ typedef struct Sampler {
 } Sampler;
 
 int sampler_create(Sampler *s, const GPT2 *m, int B, int max_prompt, int max_new, RlhfErr *e);
+/* The same on d's device: on CUDA the cache and the forward passes run on the
+ * GPU from d's device weights (so a policy trained there samples as it now is);
+ * the logits come back to the host, where picking, stops and log-probs are the
+ * CPU sampler's code. On the CPU it is sampler_create(d->m). */
+int sampler_create_dev(Sampler *s, DevModel *d, int B, int max_prompt, int max_new, RlhfErr *e);
 void sampler_free(Sampler *s);
 /* temperature 1, top_k 0, top_p 1, max_new 0 (all), eot_id -1, seed 0, no stops. */
 void sampler_opts_default(SamplerOpts *o);

@@ -15,6 +15,7 @@
 
 struct Ppo {
     GPT2 *pol, *ref;
+    DevModel dpol, dref;      /* where their arithmetic runs (device.h) */
     Tokenizer *tok;
     PpoConfig c;
     AdamW opt;
@@ -79,6 +80,8 @@ void ppo_free(Ppo *p) {
     if (!p) return;
     adamw_free(&p->opt);
     sampler_free(&p->sampler);
+    dev_close(&p->dpol);
+    dev_close(&p->dref);
     free(p->prompt_ids); free(p->plen); free(p->rlen); free(p->finish); free(p->seq);
     free(p->old_logp); free(p->ref_logp); free(p->values); free(p->rew_tok); free(p->adv); free(p->ret);
     free(p->ent); free(p->score); free(p->raw_reward);
@@ -124,6 +127,11 @@ Ppo *ppo_create(GPT2 *policy, GPT2 *ref, Tokenizer *tok, const PpoConfig *c, Rlh
     p->beta = c->kl_coef;
     p->rank = dist_rank();
     p->nranks = dist_size();
+    if (c->device != DEVICE_CPU && p->nranks > 1) {
+        rlhf_err(e, "ppo: --device %s with %d MPI ranks is not supported yet", device_name(c->device), p->nranks);
+        free(p);
+        return NULL;
+    }
     if (p->B < p->nranks) {
         rlhf_err(e, "ppo: rollout_batch %d is smaller than the %d ranks", p->B, p->nranks);
         free(p);
@@ -149,8 +157,9 @@ Ppo *ppo_create(GPT2 *policy, GPT2 *ref, Tokenizer *tok, const PpoConfig *c, Rlh
     ALLOC(p->mb_dlogp, M * S); ALLOC(p->mb_dent, M * S); ALLOC(p->mb_dval, M * S);
     ALLOC(p->rows, B);
 #undef ALLOC
-    if (sampler_create(&p->sampler, policy, p->le - p->lb, c->max_prompt, c->max_new, e)) goto fail;
-    if (gpt2_reserve(policy, p->mb, p->S, 1, e) || gpt2_reserve(ref, p->mb, p->S, 0, e)) goto fail;
+    if (dev_open(&p->dpol, policy, c->device, e) || dev_open(&p->dref, ref, c->device, e)) goto fail;
+    if (sampler_create_dev(&p->sampler, &p->dpol, p->le - p->lb, c->max_prompt, c->max_new, e)) goto fail;
+    if (dev_reserve(&p->dpol, p->mb, p->S, 1, e) || dev_reserve(&p->dref, p->mb, p->S, 0, e)) goto fail;
     if (adamw_init(&p->opt, policy, 0.9f, 0.95f, 1e-8f, 0.0f, e)) goto fail;
     return p;
 fail:
@@ -159,6 +168,7 @@ fail:
 }
 
 AdamW *ppo_optimizer(Ppo *p) { return &p->opt; }
+int ppo_sync_host(Ppo *p, RlhfErr *e) { return dev_pull(&p->dpol, &p->opt, e); }
 long ppo_steps_done(const Ppo *p) { return p->step; }
 const char *ppo_reply(const Ppo *p, int i) { return i >= p->lb && i < p->le ? p->replies[i] : NULL; }
 void ppo_local_rows(const Ppo *p, int *begin, int *end) { *begin = p->lb; *end = p->le; }
@@ -278,10 +288,10 @@ static void score_tokens(Ppo *p, PpoStats *st) {
         for (int i = 0; i < n; i++) p->rows[i] = b0 + i;
         int T = pack(p, p->rows, n);
         for (int pass = 0; pass < 2; pass++) {
-            GPT2 *m = pass == 0 ? p->pol : p->ref;
-            gpt2_forward(m, p->mb_tok, p->mb_mask, n, T);
-            gpt2_lm_forward(m, p->mb_tgt, p->mb_logp, pass == 0 ? p->mb_ent : NULL);
-            if (pass == 0) gpt2_value_forward(m, p->mb_val);
+            DevModel *m = pass == 0 ? &p->dpol : &p->dref;
+            dev_forward(m, p->mb_tok, p->mb_mask, n, T);
+            dev_lm_forward(m, p->mb_tgt, p->mb_logp, pass == 0 ? p->mb_ent : NULL);
+            if (pass == 0) dev_value_forward(m, p->mb_val);
             for (int i = 0; i < n; i++) {
                 int b = b0 + i, base = i * T + p->plen[b] - 1;
                 for (int k = 0; k < p->rlen[b]; k++) {
@@ -375,13 +385,13 @@ static int update(Ppo *p, PpoStats *st, RlhfErr *e) {
             dist_shard(nall, p->rank, p->nranks, &sh0, &sh1);
             const int *rows = order + b0 + sh0;
             int n = (int)(sh1 - sh0);
-            gpt2_zero_grad(p->pol);
+            dev_zero_grad(&p->dpol);
             int T = 1;
             if (n > 0) {
                 T = pack(p, rows, n);
-                gpt2_forward(p->pol, p->mb_tok, p->mb_mask, n, T);
-                gpt2_lm_forward(p->pol, p->mb_tgt, p->mb_logp, p->mb_ent);
-                gpt2_value_forward(p->pol, p->mb_val);
+                dev_forward(&p->dpol, p->mb_tok, p->mb_mask, n, T);
+                dev_lm_forward(&p->dpol, p->mb_tgt, p->mb_logp, p->mb_ent);
+                dev_value_forward(&p->dpol, p->mb_val);
                 size_t NT = (size_t)n * T;
                 memset(p->mb_dlogp, 0, NT * sizeof(float));
                 memset(p->mb_dent, 0, NT * sizeof(float));
@@ -428,17 +438,24 @@ static int update(Ppo *p, PpoStats *st, RlhfErr *e) {
             ploss += pl;
             vloss += vl;
             if (n > 0) {
-                gpt2_lm_backward(p->pol, p->mb_tgt, p->mb_dlogp, c->ent_coef != 0.0f ? p->mb_dent : NULL);
-                gpt2_value_backward(p->pol, p->mb_dval);
-                gpt2_backward(p->pol);
+                dev_lm_backward(&p->dpol, p->mb_tgt, p->mb_dlogp, c->ent_coef != 0.0f ? p->mb_dent : NULL);
+                dev_value_backward(&p->dpol, p->mb_dval);
+                dev_backward(&p->dpol);
             }
-            dist_allreduce_mean(p->pol->grad_mem, p->pol->num_params);
-            float norm = gpt2_clip_grad_norm(p->pol, c->grad_clip);
+            if (p->nranks > 1) dist_allreduce_mean(p->pol->grad_mem, p->pol->num_params);
+            float norm = dev_clip_grad_norm(&p->dpol, c->grad_clip);
+            if (dev_status(&p->dpol, e)) {
+                free(order);
+                return rlhf_err_wrap(e, "ppo: step %ld", p->step + 1);
+            }
             if (!isfinite(norm)) {
                 free(order);
                 return rlhf_err(e, "ppo: step %ld: gradient norm is not finite", p->step + 1);
             }
-            adamw_step(&p->opt, p->pol, c->lr);
+            if (dev_adamw_step(&p->dpol, &p->opt, c->lr, e)) {
+                free(order);
+                return -1;
+            }
         }
     }
     free(order);
@@ -463,6 +480,7 @@ int ppo_step(Ppo *p, const char *const *prompts, PpoRewardFn reward, void *rewar
         return rlhf_err_wrap(e, "ppo: reward");
     st->t_score = rlhf_now() - t0;
     score_tokens(p, st);
+    if (dev_status(&p->dpol, e) || dev_status(&p->dref, e)) return rlhf_err_wrap(e, "ppo: scoring tokens");
     gather_rows(p);
     double len = 0, trunc = 0;
     for (int b = 0; b < p->B; b++) {
@@ -497,6 +515,9 @@ int ppo_step(Ppo *p, const char *const *prompts, PpoRewardFn reward, void *rewar
     st->kl_coef = p->beta;
     advantages(p, st);
     if (update(p, st, e)) return -1;
+    /* the host policy follows the device's after every step (ppo_run copies,
+     * keeps and evaluates it there); the moments wait for ppo_sync_host */
+    if (dev_pull(&p->dpol, NULL, e)) return rlhf_err_wrap(e, "ppo: step %ld", p->step + 1);
     if (c->kl_target > 0) {
         float err = fminf(fmaxf(st->kl / c->kl_target - 1.0f, -0.2f), 0.2f);
         p->beta *= 1.0f + err * (float)p->B / c->kl_horizon;

@@ -23,6 +23,7 @@
 #define RLHF_PPO_H
 
 #include "model/adamw.h"
+#include "model/device.h"
 #include "model/gpt2.h"
 #include "model/sampler.h"
 #include "tokenizer/bpe.h"
@@ -61,6 +62,7 @@ typedef struct PpoConfig {
     float grad_clip;
     long steps;
     uint64_t seed;
+    DeviceKind device;     /* where policy, reference and rollouts run (model/device.h); 0 = CPU */
 } PpoConfig;
 
 void ppo_config_default(PpoConfig *c);
@@ -114,6 +116,10 @@ void ppo_local_rows(const Ppo *p, int *begin, int *end);
  * every rank (call once after creating or resuming). A no-op on one rank. */
 void ppo_sync_from_root(Ppo *p);
 AdamW *ppo_optimizer(Ppo *p);
+/* The host policy and optimizer moments made current (on CUDA they live on
+ * the device between steps; the host policy is refreshed after every step,
+ * the moments only here). Call before saving with the optimizer. */
+int ppo_sync_host(Ppo *p, RlhfErr *e);
 /* Serialisable state besides the weights and the optimizer (β, step, reward stats). */
 char *ppo_state_json(const Ppo *p);
 int ppo_state_from_json(Ppo *p, const char *json, RlhfErr *e);

@@ -221,8 +221,9 @@ static int save_policy(const char *path, const GPT2 *m, Tokenizer *tok, Ppo *p, 
     int rc = 0;
     if (dist_is_root()) {
         char *js = run_state_json(p, res);
-        rc = js ? model_file_save(path, m, tok, with_opt ? ppo_optimizer(p) : NULL, js, NULL, 0, e)
-                : rlhf_err(e, "out of memory");
+        if (!js) rc = rlhf_err(e, "out of memory");
+        else if (with_opt && ppo_sync_host(p, e)) rc = -1;   /* the moments may live on the GPU */
+        else rc = model_file_save(path, m, tok, with_opt ? ppo_optimizer(p) : NULL, js, NULL, 0, e);
         free(js);
     }
     if (dist_any(rc != 0)) return rc ? rc : rlhf_err(e, "rank 0 could not write %s", path);

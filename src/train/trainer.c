@@ -7,6 +7,7 @@
 
 #include "dist/dist.h"
 #include "dist/dist_batch.h"
+#include "model/device.h"
 #include "util/json.h"
 #include "util/progress.h"
 
@@ -39,7 +40,7 @@ static int buffers_alloc(Buffers *b, int B, int T, RlhfErr *e) {
 
 /* Sums -logp·weight and the trained targets over this rank's rows of the
  * first `batches` global batches of B·size windows of d. */
-static void eval_sums(GPT2 *m, const TokenData *d, Buffers *b, int B, int T, int batches, int rank, int size,
+static void eval_sums(DevModel *m, const TokenData *d, Buffers *b, int B, int T, int batches, int rank, int size,
                       double *sum_out, double *count_out) {
     size_t cursor = 0;
     double sum = 0;
@@ -47,8 +48,8 @@ static void eval_sums(GPT2 *m, const TokenData *d, Buffers *b, int B, int T, int
     for (int i = 0; i < batches; i++) {
         size_t before = cursor;
         long k = dist_lm_batch(d, &cursor, B, T, rank, size, 1.0f, b->inputs, b->targets, b->weights, NULL);
-        gpt2_forward(m, b->inputs, NULL, B, T);
-        gpt2_lm_forward(m, b->targets, b->logp, NULL);
+        dev_forward(m, b->inputs, NULL, B, T);
+        dev_lm_forward(m, b->targets, b->logp, NULL);
         for (int j = 0; j < B * T; j++) sum -= (double)b->weights[j] * b->logp[j];
         count += k;
         if (cursor <= before) break;   /* wrapped: the whole set was seen */
@@ -60,9 +61,9 @@ static void eval_sums(GPT2 *m, const TokenData *d, Buffers *b, int B, int T, int
 /* The held-out loss of a data-parallel run: each rank evaluates its rows of
  * every global batch and the sums are added over ranks (a collective: every
  * rank must call it). For one rank this is eval_lm_loss. */
-static float eval_lm_loss_dist(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
+static float eval_lm_loss_dist(DevModel *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
     if (!d || d->n < (size_t)T + 2) return NAN;
-    if (gpt2_reserve(m, B, T, 0, e)) return NAN;
+    if (dev_reserve(m, B, T, 0, e)) return NAN;
     Buffers b;
     int bad = buffers_alloc(&b, B, T, e) != 0;
     if (dist_any(bad)) {
@@ -76,15 +77,22 @@ static float eval_lm_loss_dist(GPT2 *m, const TokenData *d, int B, int T, int ba
     return s[1] > 0 ? (float)(s[0] / s[1]) : NAN;
 }
 
-float eval_lm_loss(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
+static float eval_lm_loss_dev(DevModel *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
     if (!d || d->n < (size_t)T + 2) return NAN;
-    if (gpt2_reserve(m, B, T, 0, e)) return NAN;
+    if (dev_reserve(m, B, T, 0, e)) return NAN;
     Buffers b;
     if (buffers_alloc(&b, B, T, e)) return NAN;
     double sum, count;
     eval_sums(m, d, &b, B, T, batches, 0, 1, &sum, &count);
     buffers_free(&b);
+    if (dev_status(m, e)) return NAN;
     return count > 0 ? (float)(sum / count) : NAN;
+}
+
+float eval_lm_loss(GPT2 *m, const TokenData *d, int B, int T, int batches, RlhfErr *e) {
+    DevModel dm;
+    dev_open(&dm, m, DEVICE_CPU, e);
+    return eval_lm_loss_dev(&dm, d, B, T, batches, e);
 }
 
 char *train_state_to_json(const TrainState *st, const TrainConfig *c) {
@@ -130,11 +138,18 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
      * per-rank micro-batch, each optimizer step sees the same B·size·accum
      * windows as one rank with batch B·size would (dist/dist_batch.h). */
     int rank = dist_rank(), size = dist_size(), root = dist_is_root();
+    if (c->device != DEVICE_CPU && size > 1)
+        return rlhf_err(e, "%s: --device %s with %d MPI ranks is not supported yet (gradients are averaged on the "
+                           "host); run one rank per GPU machine without mpirun, or --device cpu", label,
+                        device_name(c->device), size);
     Buffers b;
-    int bad = gpt2_reserve(m, c->B, c->T, 1, e) != 0;
+    DevModel dm;
+    int bad = dev_open(&dm, m, c->device, e) != 0;
+    if (!bad && dev_reserve(&dm, c->B, c->T, 1, e)) bad = 1;
     if (!bad && buffers_alloc(&b, c->B, c->T, e)) { bad = 1; }
     if (dist_any(bad)) {
-        if (!bad) { buffers_free(&b); return rlhf_err(e, "%s: another rank failed to allocate its buffers", label); }
+        if (!bad) { buffers_free(&b); rlhf_err(e, "%s: another rank failed to allocate its buffers", label); }
+        dev_close(&dm);
         return -1;
     }
     /* every rank starts from rank 0's parameters, optimizer and data
@@ -145,6 +160,7 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
     int differs = root_params != m->num_params;
     if (dist_any(differs)) {
         buffers_free(&b);
+        dev_close(&dm);
         if (!differs)
             return rlhf_err(e, "%s: another rank built a model of a different size: are the checkpoint and inputs the "
                                "same on every node?", label);
@@ -166,7 +182,7 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
     char status[96] = "";
     while (st->step < c->steps) {
         double t0 = rlhf_now();
-        gpt2_zero_grad(m);
+        dev_zero_grad(&dm);
         double loss_sum = 0;
         long trained_sum = 0;
         for (int a = 0; a < accum; a++) {
@@ -177,34 +193,41 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
              * then averaged over ranks, so their mean is the 1-rank gradient */
             float scale = k > 0 ? (float)size / ((float)k * (float)accum) : 0.0f;
             for (int j = 0; j < c->B * c->T; j++) b.weights[j] *= scale;
-            gpt2_forward(m, b.inputs, NULL, c->B, c->T);
-            float l = gpt2_lm_loss_and_grad(m, b.targets, b.weights, b.logp, b.dlogp);
-            gpt2_backward(m);
+            dev_forward(&dm, b.inputs, NULL, c->B, c->T);
+            float l = dev_lm_loss_and_grad(&dm, b.targets, b.weights, b.logp, b.dlogp);
+            dev_backward(&dm);
             loss_sum += l;
             trained_sum += k;
         }
         /* no overlap with backward: gpt2_backward is one call without
          * per-layer hooks; see docs/DISTRIBUTED.md */
         double t_ar = rlhf_now();
-        dist_allreduce_mean(m->grad_mem, m->num_params);
+        if (size > 1) dist_allreduce_mean(m->grad_mem, m->num_params);
         dist_allreduce_sum_double(&loss_sum, 1);
         t_ar = rlhf_now() - t_ar;
         float loss = size > 1 ? (float)(loss_sum / size) : (float)loss_sum;   /* already averaged by the weights */
-        float norm = gpt2_clip_grad_norm(m, c->grad_clip);
+        float norm = dev_clip_grad_norm(&dm, c->grad_clip);
+        if (dev_status(&dm, e)) {
+            rc = rlhf_err_wrap(e, "%s: step %ld", label, st->step + 1);
+            break;
+        }
         if (!isfinite(loss) || !isfinite(norm)) {
             rc = rlhf_err(e, "%s: step %ld: loss %g, gradient norm %g is not finite; stopping (last checkpoint kept)",
                           label, st->step + 1, loss, norm);
             break;
         }
         float lr = lr_cosine(st->step, c->warmup, c->steps, c->lr, c->lr_min);
-        adamw_step(opt, m, lr);
+        if (dev_adamw_step(&dm, opt, lr, e)) {
+            rc = -1;
+            break;
+        }
         st->step++;
         st->last_loss = loss;
         double dt = rlhf_now() - t0;
         int do_eval = val && ((c->eval_every > 0 && st->step % c->eval_every == 0) || st->step == c->steps);
         if (do_eval)
-            st->last_val = size > 1 ? eval_lm_loss_dist(m, val, c->B, c->T, c->eval_batches, e)
-                                    : eval_lm_loss(m, val, c->B, c->T, c->eval_batches, e);
+            st->last_val = size > 1 ? eval_lm_loss_dist(&dm, val, c->B, c->T, c->eval_batches, e)
+                                    : eval_lm_loss_dev(&dm, val, c->B, c->T, c->eval_batches, e);
         if (log && root) {
             JsonBuf *j = metrics_begin(log, label);
             jb_kv_int(j, "step", st->step);
@@ -226,7 +249,7 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
         int do_ckpt = save && ((c->ckpt_every > 0 && st->step % c->ckpt_every == 0) || st->step == c->steps);
         if (do_ckpt) {
             /* only rank 0 writes; all ranks learn whether it worked */
-            int failed = root && save(save_ctx, m, opt, st, e) != 0;
+            int failed = root && (dev_pull(&dm, opt, e) || save(save_ctx, m, opt, st, e) != 0);
             if (dist_any(failed)) {
                 if (!failed) rlhf_err(e, "%s: step %ld: rank 0 failed to write the checkpoint", label, st->step);
                 rc = -1;
@@ -235,6 +258,9 @@ int train_lm(GPT2 *m, AdamW *opt, TrainState *st, const TokenData *train, const 
         }
     }
     progress_end(&pg, st->step, (double)(st->step - start_step) * tokens_per_step, status);
+    /* the caller's host model and optimizer end where the device did */
+    if (dev_pull(&dm, opt, rc ? NULL : e) && !rc) rc = -1;
+    dev_close(&dm);
     buffers_free(&b);
     return rc;
 }

@@ -8,6 +8,7 @@
 #define RLHF_TRAINER_H
 
 #include "model/adamw.h"
+#include "model/device.h"
 #include "model/gpt2.h"
 #include "train/token_data.h"
 #include "util/metrics.h"
@@ -23,6 +24,7 @@ typedef struct TrainConfig {
     int eval_every;        /* steps; 0 = only at the end */
     int eval_batches;
     int ckpt_every;        /* steps; 0 = only at the end */
+    DeviceKind device;     /* where the arithmetic runs (model/device.h); 0 = CPU */
 } TrainConfig;
 
 typedef struct TrainState {
