@@ -48,8 +48,34 @@ TEST(bad_usage_exits_2_and_failures_exit_1) {
           strstr(out, "/nonexistent.jsonl"));
 }
 
+/* --device on every command that has it: a bad name is bad usage (2); cuda in
+ * a build without the CUDA backend (./rlhf) is a failure (1) that says how to
+ * get one, before any file is read; build/cuda/rlhf (make cuda) on a machine
+ * without a GPU says that instead. */
+TEST(device_option_is_checked_before_any_work) {
+    if (!getenv("RLHF_BIN")) SKIP("RLHF_BIN not set (run through make test)");
+    static char out[65536];
+    const char *cmds[] = {"pretrain --out build/x.ckpt --vocab-size 300 README.md",
+                          "sft --init /nonexistent.ckpt --out build/x.ckpt README.md",
+                          "judge train --init /nonexistent.ckpt --out build/x.judge README.md",
+                          "judge eval --judge /nonexistent.judge README.md",
+                          "sample --model /nonexistent.ckpt --prompt hi",
+                          "ppo --policy /nonexistent.ckpt --out build/x.ckpt --prompts /nonexistent.jsonl --judge /no.judge"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char args[512];
+        snprintf(args, sizeof args, "%s --device tpu", cmds[i]);
+        CHECK_MSG(run(args, out, sizeof out) == 2 && strstr(out, "expected cpu or cuda"), "%s: %s", args, out);
+        snprintf(args, sizeof args, "%s --device cuda", cmds[i]);
+        int rc = run(args, out, sizeof out);
+        CHECK_MSG(rc == 1 && (strstr(out, "built without CUDA") || strstr(out, "no CUDA device")) &&
+                      !strstr(out, "/nonexistent"),
+                  "%s: exit %d: %s", args, rc, out);
+    }
+}
+
 int main(void) {
     RUN(every_command_has_help);
     RUN(bad_usage_exits_2_and_failures_exit_1);
+    RUN(device_option_is_checked_before_any_work);
     return test_summary();
 }
