@@ -279,6 +279,92 @@ TEST(fused_attention_tile_walk_matches_cpu_attention) {
     free(qkv); free(y); free(yr); free(att); free(datt); free(dy); free(dqkv); free(dqkv_r); free(lse);
 }
 
+/* ---- attention through batched GEMMs, emulated ------------------------------------ */
+
+/* Row-major C (M,N) = alpha·op(A)·op(B) through cuda_plan_rowmajor and the
+ * column-major reference: cuBLAS's A is B (a_is_first 0). */
+static void rm_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb,
+                    float *C, int ldc) {
+    CudaGemm p = cuda_plan_rowmajor(ta, tb, M, N, K, lda, ldb, ldc);
+    CHECK(p.a_is_first == 0);
+    ref_colmajor_gemm(p, B, A, C, 0.0f);
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) C[(size_t)i * ldc + j] *= alpha;
+}
+
+TEST(gemm_attention_composition_matches_cpu_attention) {
+    Rng r;
+    rng_seed(&r, 6);
+    const int B = 3, T = 45, NH = 2, hs = 16, C = NH * hs, ld = 3 * C;
+    const float scale = 1.0f / sqrtf((float)hs);
+    float *qkv = malloc(sizeof(float) * B * T * ld), *yr = malloc(sizeof(float) * B * T * C);
+    float *att = malloc(sizeof(float) * B * NH * T * T), *datt = malloc(sizeof(float) * B * NH * T * T);
+    float *dy = malloc(sizeof(float) * B * T * C), *dqkv_r = malloc(sizeof(float) * B * T * ld);
+    float *y = malloc(sizeof(float) * B * T * C), *dqkv = malloc(sizeof(float) * B * T * ld);
+    /* one (row, head) at a time, in the head layout (T, hs) the kernels produce */
+    float *q = malloc(sizeof(float) * T * hs), *k = malloc(sizeof(float) * T * hs), *v = malloc(sizeof(float) * T * hs);
+    float *yh = malloc(sizeof(float) * T * hs), *dyh = malloc(sizeof(float) * T * hs);
+    float *dq = malloc(sizeof(float) * T * hs), *dk = malloc(sizeof(float) * T * hs), *dv = malloc(sizeof(float) * T * hs);
+    float *S = malloc(sizeof(float) * T * T), *dS = malloc(sizeof(float) * T * T), *lse = malloc(sizeof(float) * T);
+    uint8_t mask[3 * 45];
+    for (int i = 0; i < B * T; i++) {
+        int b = i / T, t = i % T;
+        mask[i] = (uint8_t)(b == 0 ? 1 : b == 1 ? t >= 11 : !(t >= 7 && t < 19) && t < 40);
+    }
+    fill(qkv, (size_t)B * T * ld, &r, 1.5f);
+    fill(dy, (size_t)B * T * C, &r, 1);
+    attention_forward(yr, att, qkv, mask, B, T, C, NH);
+    attention_backward(dqkv_r, datt, dy, qkv, att, B, T, C, NH);
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < NH; h++) {
+            const uint8_t *mk = mask + b * T;
+            for (int t = 0; t < T; t++)
+                for (int d = 0; d < hs; d++) {
+                    const float *row = qkv + ((size_t)b * T + t) * ld + h * hs + d;
+                    q[t * hs + d] = row[0];
+                    k[t * hs + d] = row[C];
+                    v[t * hs + d] = row[2 * C];
+                    dyh[t * hs + d] = dy[((size_t)b * T + t) * C + h * hs + d];
+                }
+            /* forward: S = scale·Q·Kᵀ, the masked softmax with its lse, Y = P·V */
+            rm_gemm(0, 1, T, T, hs, scale, q, hs, k, hs, S, T);
+            for (int t = 0; t < T; t++) {
+                float mx = -INFINITY, sum = 0;
+                for (int s2 = 0; s2 <= t; s2++) if (cuda_att_visible(mk, t, s2)) mx = fmaxf(mx, S[t * T + s2]);
+                for (int s2 = 0; s2 <= t; s2++) if (cuda_att_visible(mk, t, s2)) sum += expf(S[t * T + s2] - mx);
+                lse[t] = mx + logf(sum);
+            }
+            for (int t = 0; t < T; t++) /* P recomputed from the scores and lse, as the backward does */
+                for (int s2 = 0; s2 < T; s2++)
+                    S[t * T + s2] = s2 <= t && cuda_att_visible(mk, t, s2) ? expf(S[t * T + s2] - lse[t]) : 0.0f;
+            rm_gemm(0, 0, T, hs, T, 1.0f, S, T, v, hs, yh, hs);
+            /* backward: dV = Pᵀ·dY, dP = dY·Vᵀ, dS = P·(dP − D), dQ = scale·dS·K, dK = scale·dSᵀ·Q */
+            rm_gemm(1, 0, T, hs, T, 1.0f, S, T, dyh, hs, dv, hs);
+            rm_gemm(0, 1, T, T, hs, 1.0f, dyh, hs, v, hs, dS, T);
+            for (int t = 0; t < T; t++) {
+                float D = 0;
+                for (int d = 0; d < hs; d++) D += dyh[t * hs + d] * yh[t * hs + d];
+                for (int s2 = 0; s2 < T; s2++) dS[t * T + s2] = S[t * T + s2] * (dS[t * T + s2] - D);
+            }
+            rm_gemm(0, 0, T, hs, T, scale, dS, T, k, hs, dq, hs);
+            rm_gemm(1, 0, T, hs, T, scale, dS, T, q, hs, dk, hs);
+            for (int t = 0; t < T; t++)
+                for (int d = 0; d < hs; d++) {
+                    y[((size_t)b * T + t) * C + h * hs + d] = yh[t * hs + d];
+                    float *g = dqkv + ((size_t)b * T + t) * ld + h * hs + d;
+                    g[0] = dq[t * hs + d];
+                    g[C] = dk[t * hs + d];
+                    g[2 * C] = dv[t * hs + d];
+                }
+        }
+    double ey = max_diff(y, yr, (size_t)B * T * C), eg = max_diff(dqkv, dqkv_r, (size_t)B * T * ld);
+    fprintf(stderr, "  gemm attention emulation vs layers.c: out max diff %.2e, dqkv max diff %.2e\n", ey, eg);
+    CHECK(ey < 1e-4);
+    CHECK(eg < 1e-3);
+    free(qkv); free(yr); free(att); free(datt); free(dy); free(dqkv_r); free(y); free(dqkv);
+    free(q); free(k); free(v); free(yh); free(dyh); free(dq); free(dk); free(dv); free(S); free(dS); free(lse);
+}
+
 TEST(attention_visibility_and_tile_ranges) {
     uint8_t mk[5] = {0, 1, 1, 0, 1};
     CHECK(cuda_att_visible(NULL, 3, 3) && cuda_att_visible(NULL, 3, 0) && !cuda_att_visible(NULL, 2, 3));
@@ -362,6 +448,7 @@ int main(void) {
     RUN(online_softmax_matches_logsoftmax_and_entropy);
     RUN(lm_dlogit_matches_logsoftmax_backward);
     RUN(fused_attention_tile_walk_matches_cpu_attention);
+    RUN(gemm_attention_composition_matches_cpu_attention);
     RUN(attention_visibility_and_tile_ranges);
     RUN(shared_memory_geometry);
     RUN(gelu_matches_layers);

@@ -400,3 +400,101 @@ void k_kv_attention(float *y, const float *qkv, const float *kcache, const float
     kv_attention_kernel<<<n * NH, 32, smem, st>>>(y, qkv, kcache, vcache, valid, act, nslots, Tc, C, NH, row_stride,
                                                   1.0f / sqrtf((float)hs));
 }
+
+/* ---- attention through batched GEMMs ------------------------------------------------
+ * The other way to the same function: the scores of one layer are materialised,
+ * (B,NH,T,T), and the four products run on the tensor cores (TF32) as strided
+ * batched GEMMs (cuda_gpt2.cu). These kernels do what is left: heads out of and
+ * back into the (B,T,·) rows, the masked softmax and its backward. Nothing of it
+ * is kept between forward and backward beyond the log-sum-exp the fused kernels
+ * keep too: the backward recomputes the scores. */
+
+/* Head layout (B,NH,T,hs) index of element c of row bt = b·T + t of a (B,T,C) tensor. */
+__device__ __forceinline__ long att_head_index(long bt, int c, int T, int NH, int hs) {
+    const long b = bt / T;
+    const int t = (int)(bt - b * T), h = c / hs, d = c - h * hs;
+    return ((b * NH + h) * T + t) * hs + d;
+}
+
+/* to_heads = 1: dst (B,NH,T,hs) ← src rows of width ld at column offset col0; 0: back. */
+__global__ void att_heads_kernel(float *heads, float *rows, int to_heads, long n, int T, int C, int NH, long ld,
+                                 int col0) {
+    const long idx = blockIdx.x * (long)blockDim.x + threadIdx.x;
+    if (idx >= n) return;
+    const long bt = idx / C;
+    const int c = (int)(idx - bt * C);
+    const long o = att_head_index(bt, c, T, NH, C / NH);
+    float *r = rows + bt * ld + col0 + c;
+    if (to_heads) heads[o] = *r;
+    else *r = heads[o];
+}
+
+void k_att_to_heads(float *heads, const float *rows, long ld, int col0, int B, int T, int C, int NH, cudaStream_t st) {
+    const long n = (long)B * T * C;
+    att_heads_kernel<<<cuda_ceil_div(n, 256), 256, 0, st>>>(heads, (float *)rows, 1, n, T, C, NH, ld, col0);
+}
+
+void k_att_from_heads(float *rows, long ld, int col0, const float *heads, int B, int T, int C, int NH,
+                      cudaStream_t st) {
+    const long n = (long)B * T * C;
+    att_heads_kernel<<<cuda_ceil_div(n, 256), 256, 0, st>>>((float *)heads, rows, 0, n, T, C, NH, ld, col0);
+}
+
+/* Scores (B,NH,T,T) → probabilities in place, one warp per query row; lse (B,NH,T).
+ * Invisible entries (later keys, pads) become 0 so the P·V product can run over
+ * whole rows. */
+__global__ void att_softmax_kernel(float *att, float *lse, const uint8_t *mask, long rows, int T, int NH) {
+    const long w = blockIdx.x * (long)(blockDim.x / 32) + threadIdx.x / 32;
+    if (w >= rows) return;
+    const int lane = threadIdx.x % 32, t = (int)(w % T);
+    const uint8_t *mk = mask ? mask + (w / T / NH) * T : nullptr;
+    float *row = att + w * T;
+    float mx = -INFINITY;
+    for (int s = lane; s <= t; s += 32)
+        if (cuda_att_visible(mk, t, s)) mx = fmaxf(mx, row[s]);
+    mx = att_warp_max(mx); /* finite: every query sees itself */
+    float sum = 0.0f;
+    for (int s = lane; s <= t; s += 32)
+        if (cuda_att_visible(mk, t, s)) sum += expf(row[s] - mx);
+    sum = att_warp_sum(sum);
+    const float inv = 1.0f / sum;
+    for (int s = lane; s < T; s += 32) row[s] = s <= t && cuda_att_visible(mk, t, s) ? expf(row[s] - mx) * inv : 0.0f;
+    if (lane == 0) lse[w] = mx + logf(sum);
+}
+
+void k_att_softmax(float *att, float *lse, const uint8_t *mask, int B, int T, int NH, cudaStream_t st) {
+    const long rows = (long)B * NH * T;
+    att_softmax_kernel<<<cuda_ceil_div(rows, 8), 256, 0, st>>>(att, lse, mask, rows, T, NH);
+}
+
+/* Backward, element-wise over (B,NH,T,T): prob = 1 recomputes P = exp(S − lse)
+ * from the scores in att (in place); prob = 0 turns dP in att into
+ * dS = P·(dP − D) with P from p and D = delta (B,NH,T). */
+__global__ void att_bwd_elem_kernel(float *att, const float *p, const float *lse_or_delta, const uint8_t *mask,
+                                    long n, int T, int NH, int prob) {
+    const long idx = blockIdx.x * (long)blockDim.x + threadIdx.x;
+    if (idx >= n) return;
+    const long w = idx / T;
+    const int s = (int)(idx - w * T), t = (int)(w % T);
+    if (prob) {
+        const uint8_t *mk = mask ? mask + (w / T / NH) * T : nullptr;
+        att[idx] = s <= t && cuda_att_visible(mk, t, s) ? expf(att[idx] - lse_or_delta[w]) : 0.0f;
+    } else {
+        att[idx] = p[idx] * (att[idx] - lse_or_delta[w]); /* p is 0 where nothing is visible */
+    }
+}
+
+void k_att_probs(float *att, const float *lse, const uint8_t *mask, int B, int T, int NH, cudaStream_t st) {
+    const long n = (long)B * NH * T * T;
+    att_bwd_elem_kernel<<<cuda_ceil_div(n, 256), 256, 0, st>>>(att, nullptr, lse, mask, n, T, NH, 1);
+}
+
+void k_att_dscores(float *datt, const float *p, const float *delta, int B, int T, int NH, cudaStream_t st) {
+    const long n = (long)B * NH * T * T;
+    att_bwd_elem_kernel<<<cuda_ceil_div(n, 256), 256, 0, st>>>(datt, p, delta, nullptr, n, T, NH, 0);
+}
+
+void k_att_delta(float *delta, const float *dout, const float *out, int B, int T, int C, int NH, cudaStream_t st) {
+    const long rows = (long)B * NH * T;
+    att_delta_kernel<<<cuda_ceil_div(rows, 8), 256, 0, st>>>(delta, dout, out, B, T, C, NH);
+}

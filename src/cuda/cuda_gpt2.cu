@@ -84,6 +84,95 @@ static void linear_bwd(CudaGPT2 *g, float *dinp, float *dw, float *db, const flo
     if (db) k_bias_backward(db, dout, N, OC, g->st);
 }
 
+/* ---- attention through batched GEMMs (CUDA_ATT_GEMM) --------------------------------- */
+
+/* Row-major C_i (M,N) = alpha·op(A_i)·op(B_i) + beta·C_i for i < batch, each
+ * operand at a fixed stride (cuda_plan_rowmajor; ld* = row strides as stored). */
+static void gemm_batched(CudaGPT2 *g, int ta, int tb, int M, int N, int K, float alpha, const float *A, int lda,
+                         long long sa, const float *B, int ldb, long long sb, float beta, float *C, int ldc,
+                         long long sc, int batch) {
+    if (g->failed) return;
+    const CudaGemm pl = cuda_plan_rowmajor(ta, tb, M, N, K, lda, ldb, ldc); /* cuBLAS's A is our B */
+    cublasStatus_t rc = cublasGemmStridedBatchedEx(
+        g->blas, pl.transa ? CUBLAS_OP_T : CUBLAS_OP_N, pl.transb ? CUBLAS_OP_T : CUBLAS_OP_N, pl.m, pl.n, pl.k, &alpha,
+        B, CUDA_R_32F, pl.lda, sb, A, CUDA_R_32F, pl.ldb, sa, &beta, C, CUDA_R_32F, pl.ldc, sc, batch,
+        g->tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+    cuda_check_blas(g, rc, "cublasGemmStridedBatchedEx");
+}
+
+static int use_gemm_attention(const CudaGPT2 *g, int B, int T) {
+    if (g->att_mode != CUDA_ATT_AUTO) return g->att_mode == CUDA_ATT_GEMM;
+    return 2.0 * B * g->cfg.n_head * (double)T * T * sizeof(float) <= CUDA_ATT_GEMM_MAX_BYTES;
+}
+
+/* Scratch for one layer at (B,T): 4 head tensors and the scores; with grads 3
+ * more head tensors and the scores' gradient. Grown, never shrunk. */
+static int att_scratch(CudaGPT2 *g, int B, int T, int grads) {
+    const size_t NC = (size_t)B * T * g->cfg.n_embd, TT = (size_t)B * g->cfg.n_head * T * T;
+    const size_t need = (grads ? 7 : 4) * NC + (grads ? 2 : 1) * TT;
+    if (need > g->att_cap) {
+        CK(g, cudaStreamSynchronize(g->st));
+        cudaFree(g->att_mem);
+        g->att_mem = NULL;
+        g->att_cap = 0;
+        if (CK(g, cudaMalloc(&g->att_mem, need * sizeof(float)))) return -1;
+        g->att_cap = need;
+    }
+    float *p = g->att_mem;
+    g->ah_q = p; p += NC;
+    g->ah_k = p; p += NC;
+    g->ah_v = p; p += NC;
+    g->ah_y = p; p += NC;
+    g->ah_s = p; p += TT;
+    g->ah_dq = grads ? p : NULL; p += grads ? NC : 0;
+    g->ah_dk = grads ? p : NULL; p += grads ? NC : 0;
+    g->ah_dv = grads ? p : NULL; p += grads ? NC : 0;
+    g->ah_ds = grads ? p : NULL;
+    return 0;
+}
+
+/* out (B,T,C), lse (B,NH,T) from qkv (B,T,3C): S = scale·Q·Kᵀ, P = masked softmax(S), Y = P·V. */
+static void attention_gemm_forward(CudaGPT2 *g, float *out, float *lse, const float *qkv, const uint8_t *mask, int B,
+                                   int T) {
+    const int C = g->cfg.n_embd, NH = g->cfg.n_head, hs = C / NH, H = B * NH;
+    const long long sh = (long long)T * hs, ss = (long long)T * T;
+    if (att_scratch(g, B, T, 0)) return;
+    cudaStream_t st = g->st;
+    k_att_to_heads(g->ah_q, qkv, 3L * C, 0, B, T, C, NH, st);
+    k_att_to_heads(g->ah_k, qkv, 3L * C, C, B, T, C, NH, st);
+    k_att_to_heads(g->ah_v, qkv, 3L * C, 2 * C, B, T, C, NH, st);
+    gemm_batched(g, 0, 1, T, T, hs, 1.0f / sqrtf((float)hs), g->ah_q, hs, sh, g->ah_k, hs, sh, 0.0f, g->ah_s, T, ss, H);
+    k_att_softmax(g->ah_s, lse, mask, B, T, NH, st);
+    gemm_batched(g, 0, 0, T, hs, T, 1.0f, g->ah_s, T, ss, g->ah_v, hs, sh, 0.0f, g->ah_y, hs, sh, H);
+    k_att_from_heads(out, C, 0, g->ah_y, B, T, C, NH, st);
+}
+
+/* dqkv (B,T,3C) (overwritten) from dout = dY (B,T,C), recomputing P from the scores and lse:
+ * dV = Pᵀ·dY, dP = dY·Vᵀ, dS = P·(dP − D), dQ = scale·dS·K, dK = scale·dSᵀ·Q. */
+static void attention_gemm_backward(CudaGPT2 *g, float *dqkv, float *delta, const float *dout, const float *out,
+                                    const float *qkv, const float *lse, const uint8_t *mask, int B, int T) {
+    const int C = g->cfg.n_embd, NH = g->cfg.n_head, hs = C / NH, H = B * NH;
+    const long long sh = (long long)T * hs, ss = (long long)T * T;
+    const float scale = 1.0f / sqrtf((float)hs);
+    if (att_scratch(g, B, T, 1)) return;
+    cudaStream_t st = g->st;
+    k_att_delta(delta, dout, out, B, T, C, NH, st);
+    k_att_to_heads(g->ah_q, qkv, 3L * C, 0, B, T, C, NH, st);
+    k_att_to_heads(g->ah_k, qkv, 3L * C, C, B, T, C, NH, st);
+    k_att_to_heads(g->ah_v, qkv, 3L * C, 2 * C, B, T, C, NH, st);
+    k_att_to_heads(g->ah_y, dout, C, 0, B, T, C, NH, st);
+    gemm_batched(g, 0, 1, T, T, hs, scale, g->ah_q, hs, sh, g->ah_k, hs, sh, 0.0f, g->ah_s, T, ss, H);
+    k_att_probs(g->ah_s, lse, mask, B, T, NH, st);
+    gemm_batched(g, 1, 0, T, hs, T, 1.0f, g->ah_s, T, ss, g->ah_y, hs, sh, 0.0f, g->ah_dv, hs, sh, H);
+    gemm_batched(g, 0, 1, T, T, hs, 1.0f, g->ah_y, hs, sh, g->ah_v, hs, sh, 0.0f, g->ah_ds, T, ss, H);
+    k_att_dscores(g->ah_ds, g->ah_s, delta, B, T, NH, st);
+    gemm_batched(g, 0, 0, T, hs, T, scale, g->ah_ds, T, ss, g->ah_k, hs, sh, 0.0f, g->ah_dq, hs, sh, H);
+    gemm_batched(g, 1, 0, T, hs, T, scale, g->ah_ds, T, ss, g->ah_q, hs, sh, 0.0f, g->ah_dk, hs, sh, H);
+    k_att_from_heads(dqkv, 3L * C, 0, g->ah_dq, B, T, C, NH, st);
+    k_att_from_heads(dqkv, 3L * C, C, g->ah_dk, B, T, C, NH, st);
+    k_att_from_heads(dqkv, 3L * C, 2 * C, g->ah_dv, B, T, C, NH, st);
+}
+
 /* ---- lifecycle ------------------------------------------------------------------- */
 
 /* Device pointers for every tensor of the table (gpt2_params.c's point_params). */
@@ -104,6 +193,9 @@ static void point_params(const CudaGPT2 *g, float *mem, GPT2Params *p) {
 }
 
 static void free_acts(CudaGPT2 *g) {
+    cudaFree(g->att_mem);
+    g->att_mem = NULL;
+    g->att_cap = 0;
     cudaFree(g->act_mem);
     cudaFree(g->d_tok);
     free(g->layers);
@@ -172,6 +264,7 @@ CudaGPT2 *cuda_gpt2_create_from(const GPT2 *m, RlhfErr *e) {
 }
 
 void cuda_gpt2_set_tf32(CudaGPT2 *g, int on) { g->tf32 = on ? 1 : 0; }
+void cuda_gpt2_set_attention(CudaGPT2 *g, CudaAttention mode) { g->att_mode = (int)mode; }
 size_t cuda_gpt2_num_params(const CudaGPT2 *g) { return g->num_params; }
 
 static int same_layout(const CudaGPT2 *g, const GPT2 *m, RlhfErr *e) {
@@ -354,7 +447,8 @@ void cuda_gpt2_forward(CudaGPT2 *g, const int *tokens, const uint8_t *mask, int 
         size_t lC = (size_t)l * C;
         k_layernorm_forward(la->ln1, la->ln1_mean, la->ln1_rstd, res, p->ln1w + lC, p->ln1b + lC, N, C, st);
         cuda_linear_fwd(g, la->qkv, la->ln1, p->qkvw + lC * 3 * C, p->qkvb + lC * 3, NULL, N, C, 3 * C);
-        k_attention_forward(la->atty, la->att_lse, la->qkv, mk, B, T, C, NH, st);
+        if (use_gemm_attention(g, B, T)) attention_gemm_forward(g, la->atty, la->att_lse, la->qkv, mk, B, T);
+        else k_attention_forward(la->atty, la->att_lse, la->qkv, mk, B, T, C, NH, st);
         cuda_linear_fwd(g, la->res2, la->atty, p->attprojw + lC * C, p->attprojb + lC, res, N, C, C);
         k_layernorm_forward(la->ln2, la->ln2_mean, la->ln2_rstd, la->res2, p->ln2w + lC, p->ln2b + lC, N, C, st);
         cuda_linear_fwd(g, la->fch, la->ln2, p->fcw + lC * 4 * C, p->fcb + lC * 4, NULL, N, C, 4 * C);
@@ -519,7 +613,9 @@ void cuda_gpt2_backward(CudaGPT2 *g) {
         /* res2 = res + atty·attprojwᵀ + b */
         linear_bwd(g, g->d_b, gr->attprojw + lC * C, gr->attprojb + lC, dres, la->atty, p->attprojw + lC * C, N, C,
                    C, 0);
-        k_attention_backward(g->d_a, g->att_delta, g->d_b, la->atty, la->qkv, la->att_lse, mk, B, T, C, NH, st);
+        if (use_gemm_attention(g, B, T))
+            attention_gemm_backward(g, g->d_a, g->att_delta, g->d_b, la->atty, la->qkv, la->att_lse, mk, B, T);
+        else k_attention_backward(g->d_a, g->att_delta, g->d_b, la->atty, la->qkv, la->att_lse, mk, B, T, C, NH, st);
         linear_bwd(g, g->d_b, gr->qkvw + lC * 3 * C, gr->qkvb + lC * 3, g->d_a, la->ln1, p->qkvw + lC * 3 * C, N, C,
                    3 * C, 0);
         k_layernorm_backward(dres, gr->ln1w + lC, gr->ln1b + lC, g->d_b, res, p->ln1w + lC, la->ln1_mean,

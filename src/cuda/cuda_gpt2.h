@@ -55,6 +55,17 @@ const char *cuda_gpt2_error(const CudaGPT2 *g);
 /* TF32 tensor-core GEMMs on (default) or off (pure fp32, for tests). */
 void cuda_gpt2_set_tf32(CudaGPT2 *g, int on);
 
+/* How attention runs (both compute the same function; test_cuda_vs_cpu checks each):
+ *   FUSED  flash-style kernels on fp32 CUDA cores, scores never leave the chip;
+ *   GEMM   scores materialised per layer, (B,NH,T,T), and the products on the
+ *          tensor cores through batched cuBLAS GEMMs (TF32 when TF32 is on);
+ *   AUTO   (default) GEMM unless its two (B,NH,T,T) buffers would pass
+ *          CUDA_ATT_GEMM_MAX_BYTES, FUSED then (long contexts: memory ∝ T²).
+ * The KV cache's decode steps have their own kernel either way. */
+typedef enum CudaAttention { CUDA_ATT_AUTO = 0, CUDA_ATT_FUSED = 1, CUDA_ATT_GEMM = 2 } CudaAttention;
+#define CUDA_ATT_GEMM_MAX_BYTES (4.0 * 1024 * 1024 * 1024)
+void cuda_gpt2_set_attention(CudaGPT2 *g, CudaAttention mode);
+
 int cuda_gpt2_upload_params(CudaGPT2 *g, const GPT2 *m, RlhfErr *e);
 int cuda_gpt2_download_params(CudaGPT2 *g, GPT2 *m, RlhfErr *e);
 /* m->grad_mem must exist (gpt2_reserve(..., need_grads=1)). Overwrites it. */

@@ -54,6 +54,13 @@ struct CudaGPT2 {
     int *h_tok, *h_pos;                       /* host (N) */
     uint8_t *h_mask;                          /* host (N) */
     int act_B, act_T, act_grads, B, T, has_mask, logits_state;
+    /* attention through GEMMs (CUDA_ATT_GEMM): per-layer scratch, grown on demand */
+    int att_mode;
+    float *att_mem;
+    size_t att_cap;                           /* floats in att_mem */
+    float *ah_q, *ah_k, *ah_v, *ah_y;         /* (B,NH,T,hs) each; ah_y is dY in the backward */
+    float *ah_dq, *ah_dk, *ah_dv;             /* (B,NH,T,hs), backward only */
+    float *ah_s, *ah_ds;                      /* (B,NH,T,T) scores / probabilities, their gradient */
 };
 
 /* Records the first failure; returns -1. */

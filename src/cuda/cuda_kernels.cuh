@@ -42,6 +42,19 @@ void k_attention_forward(float *out, float *lse, const float *qkv, const uint8_t
 void k_attention_backward(float *dqkv, float *delta, const float *dout, const float *out, const float *qkv,
                           const float *lse, const uint8_t *mask, int B, int T, int C, int NH, cudaStream_t st);
 
+/* Attention through batched GEMMs (cuda_gpt2.cu runs the products): heads
+ * (B,NH,T,hs) ↔ columns [col0, col0+C) of (B,T,·) rows of width ld; the masked
+ * softmax of scores att (B,NH,T,T) in place with lse (B,NH,T); backward: P
+ * recomputed from scores and lse in place, dS = P·(dP − D) over dP in place,
+ * D = delta (B,NH,T) = Σ dout·out per (row, head). */
+void k_att_to_heads(float *heads, const float *rows, long ld, int col0, int B, int T, int C, int NH, cudaStream_t st);
+void k_att_from_heads(float *rows, long ld, int col0, const float *heads, int B, int T, int C, int NH,
+                      cudaStream_t st);
+void k_att_softmax(float *att, float *lse, const uint8_t *mask, int B, int T, int NH, cudaStream_t st);
+void k_att_probs(float *att, const float *lse, const uint8_t *mask, int B, int T, int NH, cudaStream_t st);
+void k_att_dscores(float *datt, const float *p, const float *delta, int B, int T, int NH, cudaStream_t st);
+void k_att_delta(float *delta, const float *dout, const float *out, int B, int T, int C, int NH, cudaStream_t st);
+
 /* LM softmax rows of logits (N,V) in place → log-probabilities; ent (N);
  * logp_t (N) = log p(targets) or 0 for targets < 0 (targets may be NULL). */
 void k_logsoftmax_forward(float *logits, float *ent, float *logp_t, const int *targets, int N, int V,

@@ -47,6 +47,14 @@ CUDA_HD CudaGemm cuda_plan_linear_dw(int N, int IC, int OC) {
     return g;
 }
 
+/* Any row-major product C (M,N) = op(A)·op(B), op = transpose when ta / tb, with
+ * ld* the row strides as stored: the column-major call Cᵀ = op(B)ᵀ·op(A)ᵀ, so
+ * cuBLAS's A is B here (a_is_first 0). The batched attention products use it. */
+CUDA_HD CudaGemm cuda_plan_rowmajor(int ta, int tb, int M, int N, int K, int lda, int ldb, int ldc) {
+    CudaGemm g = {tb, ta, N, M, K, ldb, lda, ldc, 0};
+    return g;
+}
+
 /* ---- launch geometry ------------------------------------------------------ */
 
 CUDA_HD int cuda_ceil_div(long a, long b) { return (int)((a + b - 1) / b); }

@@ -29,6 +29,7 @@ WEAK CudaGPT2 *cuda_gpt2_create_from(const GPT2 *m, RlhfErr *e) {
 WEAK void cuda_gpt2_free(CudaGPT2 *g) { (void)g; }
 WEAK const char *cuda_gpt2_error(const CudaGPT2 *g) { (void)g; return NULL; }
 WEAK void cuda_gpt2_set_tf32(CudaGPT2 *g, int on) { (void)g; (void)on; no_cuda(__func__); }
+WEAK void cuda_gpt2_set_attention(CudaGPT2 *g, CudaAttention mode) { no_cuda(__func__); }
 WEAK int cuda_gpt2_upload_params(CudaGPT2 *g, const GPT2 *m, RlhfErr *e) { no_cuda(__func__); }
 WEAK int cuda_gpt2_download_params(CudaGPT2 *g, GPT2 *m, RlhfErr *e) { no_cuda(__func__); }
 WEAK int cuda_gpt2_download_grads(CudaGPT2 *g, GPT2 *m, RlhfErr *e) { no_cuda(__func__); }

@@ -7,7 +7,8 @@
  *
  *   bench_cuda [--layers 12 --heads 12 --embd 768 --vocab 50257 --ctx 1024]
  *              [--B 8 --T 1024 --steps 10 --warmup 2]
- *              [--sample-B 16 --prompt 64 --new 128] [--peak-tflops X] [--no-tf32] */
+ *              [--sample-B 16 --prompt 64 --new 128] [--peak-tflops X] [--no-tf32]
+ *              [--attention auto|fused|gemm] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ static double peak_for(const char *name) {
 int main(int argc, char **argv) {
     int L = 12, NH = 12, C = 768, V = 50257, ctx = 1024, B = 8, T = 1024, steps = 10, warmup = 2;
     int sB = 16, prompt = 64, nnew = 128, tf32 = 1;
+    const char *att = "auto";
     double peak = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -41,7 +43,7 @@ int main(int argc, char **argv) {
         OPT("--layers", L, atoi); OPT("--heads", NH, atoi); OPT("--embd", C, atoi); OPT("--vocab", V, atoi);
         OPT("--ctx", ctx, atoi); OPT("--B", B, atoi); OPT("--T", T, atoi); OPT("--steps", steps, atoi);
         OPT("--warmup", warmup, atoi); OPT("--sample-B", sB, atoi); OPT("--prompt", prompt, atoi);
-        OPT("--new", nnew, atoi); OPT("--peak-tflops", peak, 1e12 * atof);
+        OPT("--new", nnew, atoi); OPT("--attention", att, (const char *)); OPT("--peak-tflops", peak, 1e12 * atof);
         else {
             fprintf(stderr, "bench_cuda: unknown or incomplete option %s\n", a);
             return 2;
@@ -65,6 +67,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     cuda_gpt2_set_tf32(g, tf32);
+    cuda_gpt2_set_attention(g, !strcmp(att, "gemm") ? CUDA_ATT_GEMM : !strcmp(att, "fused") ? CUDA_ATT_FUSED : CUDA_ATT_AUTO);
     int N = B * T;
     int *tok = (int *)malloc(sizeof(int) * N), *tgt = (int *)malloc(sizeof(int) * N);
     float *w = (float *)malloc(sizeof(float) * N), *s1 = (float *)malloc(sizeof(float) * N);
@@ -114,11 +117,11 @@ int main(int argc, char **argv) {
     }
     double te = rlhf_now();
     printf("{\"device\": \"%s\", \"model\": {\"layers\": %d, \"heads\": %d, \"embd\": %d, \"vocab\": %d, "
-           "\"params\": %zu}, \"tf32\": %s, \"train\": {\"B\": %d, \"T\": %d, \"steps\": %d, \"step_s\": %.5f, "
+           "\"params\": %zu}, \"tf32\": %s, \"attention\": \"%s\", \"train\": {\"B\": %d, \"T\": %d, \"steps\": %d, \"step_s\": %.5f, "
            "\"tokens_per_s\": %.1f, \"model_tflops\": %.2f, \"peak_tflops\": %.1f, \"mfu\": %.4f, \"loss\": %.4f}, "
            "\"sample\": {\"B\": %d, \"prompt\": %d, \"new\": %d, \"prefill_s\": %.5f, \"decode_s\": %.5f, "
            "\"decode_tokens_per_s\": %.1f}}\n",
-           name, L, NH, C, V, cuda_gpt2_num_params(g), tf32 ? "true" : "false", B, T, steps, train_s, tps,
+           name, L, NH, C, V, cuda_gpt2_num_params(g), tf32 ? "true" : "false", att, B, T, steps, train_s, tps,
            flops / 1e12, peak / 1e12, peak > 0 ? flops / peak : 0.0, loss, sB, prompt, nnew, tp - ts, te - tp,
            (double)sB * nnew / (te - tp));
     cuda_kv_free(kv);

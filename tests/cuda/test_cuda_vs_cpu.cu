@@ -53,6 +53,7 @@ static const Case CASES[] = {
     {"hs16", 2, 4, 64, 67, 80, 3, 37},
     {"hs64", 2, 2, 128, 101, 72, 2, 70},
     {"hs96", 1, 1, 96, 53, 40, 2, 33},
+    {"hs64-T300", 1, 2, 128, 61, 320, 2, 300},
 };
 
 typedef struct Tol {
@@ -134,7 +135,7 @@ static void free_batch(Batch *bt) {
 
 /* Forward, every output and every gradient through the LM (logp + entropy),
  * scalar and value heads, CPU vs GPU, for one case and one math mode. */
-static void compare_case(const Case *k, int tf32) {
+static void compare_case(const Case *k, int tf32, CudaAttention att) {
     const Tol tol = tf32 ? TOL_TF32 : TOL_FP32;
     RlhfErr e;
     GPT2 m;
@@ -146,6 +147,7 @@ static void compare_case(const Case *k, int tf32) {
     CudaGPT2 *g = cuda_gpt2_create_from(&m, &e);
     REQUIRE(g != NULL);
     cuda_gpt2_set_tf32(g, tf32);
+    cuda_gpt2_set_attention(g, att);
     REQUIRE(cuda_gpt2_reserve(g, B, T, 1, &e) == 0);
 
     float *logp_c = (float *)malloc(sizeof(float) * N), *logp_g = (float *)malloc(sizeof(float) * N);
@@ -193,7 +195,8 @@ static void compare_case(const Case *k, int tf32) {
     REQUIRE(cuda_gpt2_download_grads(g, &m, &e) == 0);
     CHECK_MSG(cuda_gpt2_error(g) == NULL, "cuda error: %s", cuda_gpt2_error(g));
 
-    const char *mode = tf32 ? "tf32" : "fp32";
+    const char *mode = att == CUDA_ATT_GEMM ? (tf32 ? "tf32 gemm-attention" : "fp32 gemm-attention")
+                                            : (tf32 ? "tf32 fused-attention" : "fp32 fused-attention");
     double el = rel_err(lg_g, lg_c, (size_t)N * V), eh = rel_err(hid_g, gpt2_hidden(&m), (size_t)N * C);
     double ep = max_abs(logp_g, logp_c, N), ee = max_abs(ent_g, ent_c, N);
     double es = max_abs(sc_g, sc_c, B), ev = max_abs(val_g, val_c, N);
@@ -222,12 +225,19 @@ static void compare_case(const Case *k, int tf32) {
     gpt2_free(&m);
 }
 
+/* Both attention paths, each against the CPU. */
 TEST(outputs_and_every_gradient_fp32) {
-    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) compare_case(&CASES[i], 0);
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        compare_case(&CASES[i], 0, CUDA_ATT_FUSED);
+        compare_case(&CASES[i], 0, CUDA_ATT_GEMM);
+    }
 }
 
 TEST(outputs_and_every_gradient_tf32) {
-    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) compare_case(&CASES[i], 1);
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        compare_case(&CASES[i], 1, CUDA_ATT_FUSED);
+        compare_case(&CASES[i], 1, CUDA_ATT_GEMM);
+    }
 }
 
 /* Three steps of the training loop (LM loss, clipping, AdamW) on both sides. */
