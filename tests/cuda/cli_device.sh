@@ -11,7 +11,8 @@
 #     RLHF_CUDA_BIN  default build/cuda/rlhf (make cuda)
 #     OUT_DIR        default build/cuda/cli; summary in OUT_DIR/cli_device.txt
 # Exit: 0 every comparison within tolerance, 1 a failure, 77 no GPU.
-# Knobs: SKIP_BIG=1 (no 124M timing), BIG_STEPS (default 2), DRY_RUN=1 (the
+# Knobs: SKIP_BIG=1 (no 124M timing), BIG_STEPS (default 2), GPT2_BPE=DIR (GPT-2's
+# encoder.json + vocab.bpe: the 124M run gets the real 50257-token vocabulary), DRY_RUN=1 (the
 # "cuda" runs use --device cpu and no GPU is needed: checks the script itself).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -135,7 +136,9 @@ run "$W/ppo-reload.log" "$BIN" sample --model "$W/ppo-cuda.ckpt" --prompt $'\n\n
 # ---- one PPO iteration at GPT-2 124M shape, on the GPU ----------------------
 if [ -z "${SKIP_BIG:-}" ]; then
     BIG=(--layers 12 --heads 12 --width 768 --context 1024)
-    run "$W/big-pre.log" "$BIN" pretrain --device cuda --out "$W/big.ckpt" --vocab-size 8192 "${BIG[@]}" --batch 8 --seq 256 \
+    # GPT-2's own vocabulary (50257: the real 124M) when its files are given, else a BPE trained here
+    if [ -n "${GPT2_BPE:-}" ]; then VOCAB=(--gpt2-bpe "$GPT2_BPE"); else VOCAB=(--vocab-size 8192); fi
+    run "$W/big-pre.log" "$BIN" pretrain --device cuda --out "$W/big.ckpt" "${VOCAB[@]}" "${BIG[@]}" --batch 8 --seq 256 \
         --steps 2 --threads 8 "$D/sft.jsonl" &&
     run "$W/big-judge.log" "$BIN" judge train --device cuda --init "$W/big.ckpt" --out "$W/big.judge" --epochs 1 --batch 8 \
         --seq 256 --max-pairs 64 --quiet --threads 8 "$D/comparisons-helpful.jsonl" &&
@@ -144,7 +147,7 @@ if [ -z "${SKIP_BIG:-}" ]; then
         --ckpt-every 0 --threads 8
     M="$W/big-ppo.ckpt.metrics.jsonl"
     if [ -f "$M" ]; then
-        say "ppo iteration, GPT-2 124M shape (vocab $(grep -o 'vocab [0-9]*' "$W/big-pre.log" | head -1)), batch 64 replies x 64 new tokens,"
+        say "ppo iteration, GPT-2 124M shape ($(grep -o 'vocab [0-9]*, [0-9.]*M parameters' "$W/big-pre.log" | head -1)), batch 64 replies x 64 new tokens,"
         say "  minibatch 16, 4 epochs; seconds of the last step: rollout $(jget "$M" ppo t_rollout), judge $(jget "$M" ppo t_score),"
         say "  policy+reference log-probs $(jget "$M" ppo t_ref), update $(jget "$M" ppo t_update)"
         cp "$M" "$OUT/big-ppo.metrics.jsonl"
