@@ -32,9 +32,10 @@ jget() { grep "\"event\":\"$2\"" "$1" | tail -1 | grep -o "\"$3\":[-0-9.eE+naif]
 # |a-b| <= tol·max(1,|b|)
 close() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { if (a == "" || b == "") exit 1; d = a - b; if (d < 0) d = -d;
           m = b < 0 ? -b : b; if (m < 1) m = 1; exit !(d <= t * m) }'; }
-check() { # NAME CPU_VALUE CUDA_VALUE TOL
-    if close "$3" "$2" "$4"; then say "ok   $1: cpu $2, cuda $3 (tolerance $4 relative)"
-    else say "FAIL $1: cpu $2, cuda $3 (tolerance $4 relative)"; FAIL=1; fi
+check() { # NAME REFERENCE VALUE TOL [REFERENCE_LABEL VALUE_LABEL]  (default labels: cpu, cuda)
+    local la=${5:-cpu} lb=${6:-cuda}
+    if close "$3" "$2" "$4"; then say "ok   $1: $la $2, $lb $3 (tolerance $4 relative)"
+    else say "FAIL $1: $la $2, $lb $3 (tolerance $4 relative)"; FAIL=1; fi
 }
 run() { # LOG CMD... : runs, keeps stderr+stdout in LOG, fails loudly
     local log=$1; shift
@@ -63,6 +64,24 @@ check "pretrain final loss" "$(jget "$W/pre-cpu.ckpt.metrics.jsonl" pretrain los
     "$(jget "$W/pre-cuda.ckpt.metrics.jsonl" pretrain loss)" 0.01
 check "pretrain held-out loss" "$(jget "$W/pre-cpu.ckpt.metrics.jsonl" pretrain val_loss)" \
     "$(jget "$W/pre-cuda.ckpt.metrics.jsonl" pretrain val_loss)" 0.01
+
+# resume on the device: a run killed once its first checkpoint exists, resumed,
+# ends where an uninterrupted one does (the moments go back up before the first
+# step; atomics in the embedding backward make GPU runs equal only to rounding)
+R=(--device "$(dv cuda)" --init "$W/pre-cpu.ckpt" --batch 8 --seq 128 --steps 300 --ckpt-every 50 --eval-every 0 --threads 4)
+run "$W/resume-whole.log" "$BIN" sft "${R[@]}" --out "$W/whole.ckpt" "$D/sft.jsonl"
+"$BIN" sft "${R[@]}" --out "$W/killed.ckpt" "$D/sft.jsonl" > "$W/resume-killed.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do [ -f "$W/killed.ckpt" ] && break; sleep 0.02; done
+kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+killed_at=$(grep -c '"event":"sft"' "$W/killed.ckpt.metrics.jsonl" 2>/dev/null)
+if [ "${killed_at:-0}" -ge 300 ]; then say "note resume: the kill came after the run ended; not checked"
+else
+    run "$W/resume-resumed.log" "$BIN" sft "${R[@]}" --resume --out "$W/killed.ckpt" "$D/sft.jsonl"
+    check "sft on the device killed after ${killed_at:-?} logged steps and resumed: final loss" \
+        "$(jget "$W/whole.ckpt.metrics.jsonl" sft loss)" "$(jget "$W/killed.ckpt.metrics.jsonl" sft loss)" 0.001 \
+        uninterrupted resumed
+fi
 
 # from here on both devices start from the CPU's checkpoint
 for dev in cpu cuda; do
@@ -130,6 +149,16 @@ for dev in cpu cuda; do
     if awk -v k="$k" 'BEGIN { exit !(k >= 0 && k < 50) }'; then say "ok   ppo $dev: step 4 KL $k is finite and non-negative"
     else say "FAIL ppo $dev: step 4 KL '$k'"; FAIL=1; fi
 done
+# PPO resumed on the device from <out>.last (its moments were downloaded for it)
+P=(--device "$(dv cuda)" --policy "$W/sft-cpu.ckpt" --judge "$W/help-cpu.judge" --prompts "$D/prompts.jsonl"
+   --batch 16 --minibatch 8 --max-new 32 --ckpt-every 2 --threads 4 --out "$W/ppo-r.ckpt")
+run "$W/ppo-r1.log" "$BIN" ppo "${P[@]}" --steps 2 && run "$W/ppo-r2.log" "$BIN" ppo "${P[@]}" --steps 4 --resume
+nth() { grep '"event":"ppo"' "$1" | sed -n "${2}p" | grep -o "\"$3\":[-0-9.eE+]*" | head -1 | cut -d: -f2; }
+check "ppo on the device resumed at step 2: step 3 reward" "$(nth "$W/ppo-cuda.ckpt.metrics.jsonl" 3 reward)" \
+    "$(nth "$W/ppo-r.ckpt.metrics.jsonl" 3 reward)" 0.15 uninterrupted resumed
+check "ppo on the device resumed at step 2: step 4 KL" "$(nth "$W/ppo-cuda.ckpt.metrics.jsonl" 4 kl)" \
+    "$(nth "$W/ppo-r.ckpt.metrics.jsonl" 4 kl)" 0.05 uninterrupted resumed
+
 # the kept policy written by the CUDA run loads and samples on the CPU
 run "$W/ppo-reload.log" "$BIN" sample --model "$W/ppo-cuda.ckpt" --prompt $'\n\nHuman: hi\n\nAssistant:' -n 1 --max-new 8
 
