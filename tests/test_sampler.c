@@ -451,6 +451,11 @@ TEST(context_limit_and_errors) {
     CHECK(strstr(e.msg, "no real token") != NULL);
     int big[] = {20};
     CHECK(sampler_generate_ragged(&s, prompts, big, 1, &o, &e) == -1);
+    /* more rows than the sampler holds: refused, and no row past its one is readable */
+    int two[2 * 3] = {1, 2, 3, 1, 2, 3};
+    uint8_t real[2 * 3] = {1, 1, 1, 1, 1, 1};
+    CHECK(sampler_generate(&s, two, real, 2, 3, &o, &e) == -1);
+    CHECK(sampler_row(&s, 1) == NULL);
     sampler_free(&s);
     gpt2_free(&m);
 }

@@ -39,6 +39,16 @@ const char *cuda_gpt2_error(const CudaGPT2 *g) { return g && g->failed ? g->err 
 
 static int report(CudaGPT2 *g, RlhfErr *e) { return g->failed ? rlhf_err(e, "cuda: %s", g->err) : 0; }
 
+/* Host → device for state the kernels on g->st read (weights, moments): after
+ * the queued work, on the stream, and finished before returning. A plain
+ * cudaMemcpy from pageable memory may return before its DMA has landed, and
+ * g->st (non-blocking) is not ordered after it. */
+static void h2d_ordered(CudaGPT2 *g, void *dst, const void *src, size_t bytes) {
+    if (!g->failed) CK(g, cudaStreamSynchronize(g->st));
+    if (!g->failed) CK(g, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, g->st));
+    if (!g->failed) CK(g, cudaStreamSynchronize(g->st));
+}
+
 int cuda_backend_built(void) { return 1; }
 
 int cuda_device_available(char *name, size_t cap) {
@@ -275,7 +285,7 @@ static int same_layout(const CudaGPT2 *g, const GPT2 *m, RlhfErr *e) {
 
 int cuda_gpt2_upload_params(CudaGPT2 *g, const GPT2 *m, RlhfErr *e) {
     if (same_layout(g, m, e)) return -1;
-    CK(g, cudaMemcpy(g->param_mem, m->param_mem, g->num_params * sizeof(float), cudaMemcpyHostToDevice));
+    h2d_ordered(g, g->param_mem, m->param_mem, g->num_params * sizeof(float));
     return report(g, e);
 }
 
@@ -658,8 +668,8 @@ void cuda_adamw_step(CudaGPT2 *g, float lr) {
 int cuda_adamw_upload(CudaGPT2 *g, const float *m, const float *v, long step, RlhfErr *e) {
     if (!g->adam_m) return rlhf_err(e, "cuda_adamw_upload: cuda_adamw_init first");
     size_t bytes = g->num_params * sizeof(float);
-    if (!CK(g, cudaStreamSynchronize(g->st)) && !CK(g, cudaMemcpy(g->adam_m, m, bytes, cudaMemcpyHostToDevice)))
-        CK(g, cudaMemcpy(g->adam_v, v, bytes, cudaMemcpyHostToDevice));
+    h2d_ordered(g, g->adam_m, m, bytes);
+    h2d_ordered(g, g->adam_v, v, bytes);
     g->adam_step = step;
     return report(g, e);
 }

@@ -397,7 +397,9 @@ int judge_train(Judge *j, const ComparisonSet *train, const ComparisonSet *val, 
         res->train_tokens = (long)tt;
     }
     memcpy(m->param_mem, best, m->num_params * sizeof *best);
-    if (dev_push(dm, e)) goto done;   /* later scoring on the device reads the kept judge */
+    /* later scoring on the device reads the kept judge, from a fresh device copy:
+     * training's gradients, moments and (2P, T) activations are given back */
+    if (o->device != DEVICE_CPU && (judge_use_device(j, DEVICE_CPU, e) || judge_use_device(j, o->device, e))) goto done;
 
     /* centring on the best model's raw scores of the validation replies */
     double sum = 0, sq = 0;

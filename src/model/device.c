@@ -104,11 +104,11 @@ int dev_adamw_step(DevModel *d, AdamW *opt, float lr, RlhfErr *e) {
         adamw_step(opt, d->m, lr);
         return 0;
     }
-    if (!d->opt_ready) {
+    if (d->opt != opt) {   /* a first step, or another optimizer than last time */
         if (cuda_adamw_init(d->g, opt->beta1, opt->beta2, opt->eps, opt->weight_decay, e) ||
             cuda_adamw_upload(d->g, opt->m, opt->v, opt->step, e))
             return -1;
-        d->opt_ready = 1;
+        d->opt = opt;
     }
     cuda_adamw_step(d->g, lr);
     opt->step++; /* the host count follows, so schedules and logs read it as on the CPU */
@@ -118,7 +118,7 @@ int dev_adamw_step(DevModel *d, AdamW *opt, float lr, RlhfErr *e) {
 int dev_pull(DevModel *d, AdamW *opt, RlhfErr *e) {
     if (!d->g) return 0;
     if (cuda_gpt2_download_params(d->g, d->m, e)) return -1;
-    if (opt && d->opt_ready && cuda_adamw_download(d->g, opt->m, opt->v, &opt->step, e)) return -1;
+    if (opt && d->opt == opt && cuda_adamw_download(d->g, opt->m, opt->v, &opt->step, e)) return -1;
     return 0;
 }
 

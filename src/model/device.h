@@ -38,7 +38,7 @@ typedef struct DevModel {
     DeviceKind kind;
     GPT2 *m;          /* host model (not owned) */
     CudaGPT2 *g;      /* device mirror, NULL on the CPU (owned) */
-    int opt_ready;    /* CUDA: the device holds AdamW moments */
+    const AdamW *opt; /* CUDA: the optimizer whose moments the device holds, else NULL */
 } DevModel;
 
 int dev_open(DevModel *d, GPT2 *m, DeviceKind k, RlhfErr *e);
@@ -57,9 +57,9 @@ void dev_value_forward(DevModel *d, float *out);
 void dev_value_backward(DevModel *d, const float *dout);
 void dev_backward(DevModel *d);
 float dev_clip_grad_norm(DevModel *d, float max_norm);
-/* One AdamW update with opt's hyper-parameters. On CUDA the first call copies
- * opt's moments and step to the device (a resumed run continues exactly
- * there); later steps run on the device until dev_pull. */
+/* One AdamW update with opt's hyper-parameters. On CUDA the first call with
+ * this opt copies its moments and step to the device (a resumed run continues
+ * exactly there); later steps run on the device until dev_pull. */
 int dev_adamw_step(DevModel *d, AdamW *opt, float lr, RlhfErr *e);
 
 /* CUDA: parameters to the host model, and the moments and step to opt when

@@ -32,8 +32,9 @@ void sampler_opts_default(SamplerOpts *o) {
 
 /* The cache calls, on whichever device holds it. */
 static int cache_prefill(Sampler *s, const int *tokens, const uint8_t *mask, int B, int Tp, RlhfErr *e) {
-    s->nb = B;
-    return s->gkv ? cuda_kv_prefill(s->gkv, tokens, mask, B, Tp, e) : kv_prefill(&s->kv, tokens, mask, B, Tp, e);
+    int rc = s->gkv ? cuda_kv_prefill(s->gkv, tokens, mask, B, Tp, e) : kv_prefill(&s->kv, tokens, mask, B, Tp, e);
+    if (rc == 0) s->nb = B;   /* only a batch the cache accepted has rows to read */
+    return rc;
 }
 static int cache_step(Sampler *s, RlhfErr *e) {
     return s->gkv ? cuda_kv_step(s->gkv, s->next, s->active, e) : kv_step(&s->kv, s->next, s->active, e);

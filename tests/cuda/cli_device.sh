@@ -159,6 +159,18 @@ check "ppo on the device resumed at step 2: step 3 reward" "$(nth "$W/ppo-cuda.c
 check "ppo on the device resumed at step 2: step 4 KL" "$(nth "$W/ppo-cuda.ckpt.metrics.jsonl" 4 kl)" \
     "$(nth "$W/ppo-r.ckpt.metrics.jsonl" 4 kl)" 0.05 uninterrupted resumed
 
+# the fence on the device: four judges trained there (each then scored from a
+# fresh device copy of its kept weights), PPO watching the held-out pair
+for dev in cpu cuda; do
+    run "$W/fence-$dev.log" "$BIN" ppo --device "$(dv "$dev")" --policy "$W/sft-cpu.ckpt" --fence --fence-base "$W/pre-cpu.ckpt" \
+        --fence-help "$D/comparisons-helpful.jsonl" --fence-harm "$D/comparisons-harmless.jsonl" --fence-epochs 1 \
+        --prompts "$D/prompts.jsonl" --out "$W/fence-$dev.ckpt" --steps 2 --batch 16 --minibatch 8 --max-new 32 --threads 4
+done
+check "fence: step 1 train-judge reward" "$(first "$W/fence-cpu.ckpt.metrics.jsonl" reward)" \
+    "$(first "$W/fence-cuda.ckpt.metrics.jsonl" reward)" 0.15
+fence1() { grep '"event":"fence"' "$1" | head -1 | grep -o '"test_reward":[-0-9.eE+]*' | cut -d: -f2; }
+check "fence: step 1 test-judge score" "$(fence1 "$W/fence-cpu.ckpt.metrics.jsonl")" "$(fence1 "$W/fence-cuda.ckpt.metrics.jsonl")" 0.15
+
 # the kept policy written by the CUDA run loads and samples on the CPU
 run "$W/ppo-reload.log" "$BIN" sample --model "$W/ppo-cuda.ckpt" --prompt $'\n\nHuman: hi\n\nAssistant:' -n 1 --max-new 8
 
