@@ -65,67 +65,7 @@ if [ -z "${SKIP_TORCH:-}" ]; then
 fi
 TORCH_RC=skipped
 if [ -n "$PY" ]; then
-    cat > "$OUT_DIR/torch_gpt2.py" <<'EOF'
-# GPT-2 124M in PyTorch, fp32 weights + TF32 matmuls (the same numerics as ours),
-# fused SDPA attention, fused AdamW; training tokens/s and KV-cache decode tokens/s.
-import json, math, sys, time
-import torch, torch.nn as nn, torch.nn.functional as F
-B, T, STEPS, SB, NEW = map(int, sys.argv[1:6])
-torch.backends.cuda.matmul.allow_tf32 = True
-torch.backends.cudnn.allow_tf32 = True
-dev = "cuda"
-L, NH, C, V, CTX = 12, 12, 768, 50257, 1024
-class Block(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.ln1, s.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
-        s.qkv, s.proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
-        s.fc, s.fcp = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
-    def forward(s, x, past=None):
-        Bx, Tx, _ = x.shape
-        q, k, v = s.qkv(s.ln1(x)).split(C, dim=2)
-        q, k, v = [t.view(Bx, Tx, NH, C // NH).transpose(1, 2) for t in (q, k, v)]
-        if past is not None:
-            k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=past is None)
-        x = x + s.proj(y.transpose(1, 2).reshape(Bx, Tx, C))
-        x = x + s.fcp(F.gelu(s.fc(s.ln2(x)), approximate="tanh"))
-        return x, (k, v)
-class GPT(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.wte, s.wpe = nn.Embedding(V, C), nn.Embedding(CTX, C)
-        s.h = nn.ModuleList(Block() for _ in range(L)); s.lnf = nn.LayerNorm(C)
-    def forward(s, idx, pos0=0, pasts=None):
-        x = s.wte(idx) + s.wpe(torch.arange(pos0, pos0 + idx.shape[1], device=idx.device))
-        new = []
-        for i, b in enumerate(s.h):
-            x, kv = b(x, None if pasts is None else pasts[i]); new.append(kv)
-        return F.linear(s.lnf(x), s.wte.weight), new
-m = GPT().to(dev)
-opt = torch.optim.AdamW(m.parameters(), lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1, fused=True)
-x = torch.randint(0, V, (B, T + 1), device=dev)
-def step():
-    logits, _ = m(x[:, :-1])
-    loss = F.cross_entropy(logits.view(-1, V), x[:, 1:].reshape(-1))
-    opt.zero_grad(set_to_none=True); loss.backward()
-    torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
-for _ in range(2): step()
-torch.cuda.synchronize(); t0 = time.time()
-for _ in range(STEPS): step()
-torch.cuda.synchronize(); dt = (time.time() - t0) / STEPS
-with torch.no_grad():
-    p = torch.randint(0, V, (SB, 64), device=dev)
-    logits, past = m(p); torch.cuda.synchronize(); t0 = time.time()
-    pos = 64
-    for _ in range(NEW - 1):
-        nxt = logits[:, -1].argmax(-1, keepdim=True)
-        logits, past = m(nxt, pos, past); pos += 1
-    torch.cuda.synchronize(); dd = time.time() - t0
-print(json.dumps({"torch": torch.__version__, "train": {"step_s": dt, "tokens_per_s": B * T / dt},
-                  "sample": {"decode_s": dd, "decode_tokens_per_s": SB * NEW / dd}}))
-EOF
-    timeout 240 "$PY" "$OUT_DIR/torch_gpt2.py" "$B" "$T" "$STEPS" "$SB" "$NEW" > "$OUT_DIR/torch.json" 2> "$OUT_DIR/torch.log"
+    timeout 240 "$PY" bench/torch_bench_gpu.py "$B" "$T" "$STEPS" "$SB" "$NEW" > "$OUT_DIR/torch.json" 2> "$OUT_DIR/torch.log"
     TORCH_RC=$?
     log "torch exit $TORCH_RC: $(cat "$OUT_DIR/torch.json" 2>/dev/null)"
 else

@@ -10,8 +10,10 @@
 #   python3 bench/torch_ppo_gpu.py [--layers 12 --heads 12 --embd 768 --vocab 50257]
 #                                  [--batch 64 --mb 16 --epochs 4 --prompt 48 --new 64 --iters 2]
 # Benchmark only: never a dependency of rlhf.
-import argparse, json, time
-import torch, torch.nn as nn, torch.nn.functional as F
+import argparse, json, os, sys, time
+import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_gpt_gpu import GPT
 
 ap = argparse.ArgumentParser()
 for k, v in dict(layers=12, heads=12, embd=768, vocab=50257, batch=64, mb=16, epochs=4, prompt=48, new=64,
@@ -24,53 +26,7 @@ dev = "cuda" if torch.cuda.is_available() else "cpu"   # cpu: only to check the 
 C, NH, L, V, CTX = a.embd, a.heads, a.layers, a.vocab, 1024
 
 
-def sdpa(q, k, v, causal):
-    if hasattr(F, "scaled_dot_product_attention"):   # PyTorch ≥ 2.0 (the GPU machines)
-        return F.scaled_dot_product_attention(q, k, v, is_causal=causal)
-    att = (q @ k.transpose(-2, -1)) / (q.shape[-1] ** 0.5)   # older PyTorch: the script's CPU check
-    if causal:
-        T = q.shape[-2]
-        att = att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
-    return torch.softmax(att, -1) @ v
-
-
-class Block(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.ln1, s.ln2 = nn.LayerNorm(C), nn.LayerNorm(C)
-        s.qkv, s.proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
-        s.fc, s.fcp = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
-
-    def forward(s, x, past=None):
-        Bx, Tx, _ = x.shape
-        q, k, v = s.qkv(s.ln1(x)).split(C, dim=2)
-        q, k, v = [t.view(Bx, Tx, NH, C // NH).transpose(1, 2) for t in (q, k, v)]
-        if past is not None:
-            k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
-        y = sdpa(q, k, v, past is None)
-        x = x + s.proj(y.transpose(1, 2).reshape(Bx, Tx, C))
-        return x + s.fcp(F.gelu(s.fc(s.ln2(x)), approximate="tanh")), (k, v)
-
-
-class GPT(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.wte, s.wpe = nn.Embedding(V, C), nn.Embedding(CTX, C)
-        s.h = nn.ModuleList(Block() for _ in range(L))
-        s.lnf = nn.LayerNorm(C)
-        s.head = nn.Linear(C, 1)   # value head (policy) / scalar head (judge)
-
-    def forward(s, idx, pos0=0, pasts=None):
-        x = s.wte(idx) + s.wpe(torch.arange(pos0, pos0 + idx.shape[1], device=idx.device))
-        new = []
-        for i, b in enumerate(s.h):
-            x, kv = b(x, None if pasts is None else pasts[i])
-            new.append(kv)
-        x = s.lnf(x)
-        return F.linear(x, s.wte.weight), s.head(x).squeeze(-1), new
-
-
-pol, ref, judge = GPT().to(dev), GPT().to(dev), GPT().to(dev)
+pol, ref, judge = (GPT(L, NH, C, V, CTX, head=True).to(dev) for _ in range(3))
 ref.load_state_dict(pol.state_dict())
 ref.requires_grad_(False)
 judge.requires_grad_(False)
