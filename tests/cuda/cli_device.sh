@@ -11,7 +11,7 @@
 #     RLHF_CUDA_BIN  default build/cuda/rlhf (make cuda)
 #     OUT_DIR        default build/cuda/cli; summary in OUT_DIR/cli_device.txt
 # Exit: 0 every comparison within tolerance, 1 a failure, 77 no GPU.
-# Knobs: SKIP_BIG=1 (no 124M timing), BIG_STEPS (default 2), GPT2_BPE=DIR (GPT-2's
+# Knobs: SKIP_BIG=1 (no 124M timing), ONLY_BIG=1 (the 124M timing alone), BIG_STEPS (default 2), GPT2_BPE=DIR (GPT-2's
 # encoder.json + vocab.bpe: the 124M run gets the real 50257-token vocabulary), DRY_RUN=1 (the
 # "cuda" runs use --device cpu and no GPU is needed: checks the script itself).
 set -uo pipefail
@@ -55,6 +55,7 @@ fi
 # ---- data and a shared tokenizer/model to start from ------------------------
 run "$W/generate.log" "$BIN" clinic generate --out-dir "$W/data" --n 600 --seed 3 || exit 1
 D="$W/data"
+if [ -z "${ONLY_BIG:-}" ]; then
 SMALL=(--layers 2 --heads 4 --width 128 --context 256 --batch 8 --seq 128 --seed 5)
 for dev in cpu cuda; do
     run "$W/pretrain-$dev.log" "$BIN" pretrain --device "$(dv "$dev")" --out "$W/pre-$dev.ckpt" --vocab-size 512 "${SMALL[@]}" \
@@ -173,6 +174,8 @@ check "fence: step 1 test-judge score" "$(fence1 "$W/fence-cpu.ckpt.metrics.json
 
 # the kept policy written by the CUDA run loads and samples on the CPU
 run "$W/ppo-reload.log" "$BIN" sample --model "$W/ppo-cuda.ckpt" --prompt $'\n\nHuman: hi\n\nAssistant:' -n 1 --max-new 8
+
+fi   # ONLY_BIG
 
 # ---- one PPO iteration at GPT-2 124M shape, on the GPU ----------------------
 if [ -z "${SKIP_BIG:-}" ]; then
