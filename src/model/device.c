@@ -122,11 +122,6 @@ int dev_pull(DevModel *d, AdamW *opt, RlhfErr *e) {
     return 0;
 }
 
-int dev_push(DevModel *d, RlhfErr *e) {
-    if (!d->g) return 0;
-    return cuda_gpt2_upload_params(d->g, d->m, e);
-}
-
 int dev_status(const DevModel *d, RlhfErr *e) {
     const char *msg = d->g ? cuda_gpt2_error(d->g) : NULL;
     return msg ? rlhf_err(e, "cuda: %s", msg) : 0;

@@ -12,9 +12,10 @@
  *
  * The host GPT2 stays the owner of the config, the tensor table and the
  * checkpoint: on the CPU the calls are gpt2_* on it; on CUDA the device holds
- * the working copy and dev_pull / dev_push move parameters (and AdamW's
- * moments) across. Per-token arrays (tokens, targets, log-probs, ...) are host
- * arrays either way.
+ * the working copy (uploaded by dev_open), and dev_pull brings parameters (and
+ * AdamW's moments) back. A caller whose host weights change afterwards opens
+ * the device model again. Per-token arrays (tokens, targets, log-probs, ...)
+ * are host arrays either way.
  *
  * The ordinary build has no CUDA: its cuda_* symbols are the stubs of
  * device_nocuda.c, so `--device cuda` fails at start with "built without
@@ -66,8 +67,6 @@ int dev_adamw_step(DevModel *d, AdamW *opt, float lr, RlhfErr *e);
  * opt is not NULL (before a checkpoint, an evaluation on the host, the end).
  * CPU: nothing to do. */
 int dev_pull(DevModel *d, AdamW *opt, RlhfErr *e);
-/* CUDA: the host model's parameters to the device (after the host changed them). */
-int dev_push(DevModel *d, RlhfErr *e);
 /* CUDA: the first failure of an earlier void call, as an error; else 0. */
 int dev_status(const DevModel *d, RlhfErr *e);
 
