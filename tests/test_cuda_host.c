@@ -246,37 +246,72 @@ static void emu_att_backward(float *dq, float *dk, float *dv, const float *dy, c
     free(D);
 }
 
-TEST(fused_attention_tile_walk_matches_cpu_attention) {
+/* One attention problem and layers.c's answer to it: qkv (B,T,3C) and dy (B,T,C)
+ * random, row 0 all real, row 1 left-padded up to `left`, rows ≥ 2 padded in
+ * [mid0, mid1) and from `end` on; yr, dqkv_r the CPU backend's output and
+ * gradient. y, dqkv: room for the emulation being checked. */
+typedef struct AttCase {
+    int B, T, NH, hs, C, ld;
+    float *qkv, *dy, *yr, *dqkv_r, *y, *dqkv;
+    uint8_t *mask;
+} AttCase;
+
+static void att_case_make(AttCase *a, int B, int T, int NH, int hs, int left, int mid0, int mid1, int end,
+                          uint64_t seed) {
     Rng r;
-    rng_seed(&r, 4);
-    const int B = 3, T = 70, NH = 2, hs = 24, C = NH * hs, ld = 3 * C;
-    float *qkv = malloc(sizeof(float) * B * T * ld), *y = malloc(sizeof(float) * B * T * C);
-    float *yr = malloc(sizeof(float) * B * T * C), *att = malloc(sizeof(float) * B * NH * T * T);
-    float *datt = malloc(sizeof(float) * B * NH * T * T), *dy = malloc(sizeof(float) * B * T * C);
-    float *dqkv = malloc(sizeof(float) * B * T * ld), *dqkv_r = malloc(sizeof(float) * B * T * ld);
-    float *lse = malloc(sizeof(float) * T);
-    uint8_t mask[3 * 70];
-    for (int i = 0; i < B * T; i++) { /* row 0 all real, row 1 left-padded, row 2 pads inside and at the end */
-        int b = i / T, t = i % T;
-        mask[i] = (uint8_t)(b == 0 ? 1 : b == 1 ? t >= 33 : !(t >= 20 && t < 40) && t < 65);
+    rng_seed(&r, seed);
+    *a = (AttCase){B, T, NH, hs, NH * hs, 3 * NH * hs, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    const size_t N = (size_t)B * T, C = (size_t)a->C;
+    a->qkv = malloc(sizeof(float) * N * a->ld);
+    a->dy = malloc(sizeof(float) * N * C);
+    a->yr = malloc(sizeof(float) * N * C);
+    a->y = malloc(sizeof(float) * N * C);
+    a->dqkv_r = malloc(sizeof(float) * N * a->ld);
+    a->dqkv = malloc(sizeof(float) * N * a->ld);
+    a->mask = malloc(N);
+    for (size_t i = 0; i < N; i++) {
+        int b = (int)(i / T), t = (int)(i % T);
+        a->mask[i] = (uint8_t)(b == 0 ? 1 : b == 1 ? t >= left : !(t >= mid0 && t < mid1) && t < end);
     }
-    fill(qkv, (size_t)B * T * ld, &r, 1.5f);
-    fill(dy, (size_t)B * T * C, &r, 1);
-    attention_forward(yr, att, qkv, mask, B, T, C, NH);
-    attention_backward(dqkv_r, datt, dy, qkv, att, B, T, C, NH);
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            const float *q = qkv + (size_t)b * T * ld + h * hs;
-            emu_att_forward(y + (size_t)b * T * C + h * hs, lse, q, q + C, q + 2 * C, mask + b * T, T, hs, ld, C);
-            float *dq = dqkv + (size_t)b * T * ld + h * hs;
-            emu_att_backward(dq, dq + C, dq + 2 * C, dy + (size_t)b * T * C + h * hs, y + (size_t)b * T * C + h * hs,
-                             q, q + C, q + 2 * C, lse, mask + b * T, T, hs, ld, C);
-        }
-    double ey = max_diff(y, yr, (size_t)B * T * C), eg = max_diff(dqkv, dqkv_r, (size_t)B * T * ld);
-    fprintf(stderr, "  attention emulation vs layers.c: out max diff %.2e, dqkv max diff %.2e\n", ey, eg);
+    fill(a->qkv, N * a->ld, &r, 1.5f);
+    fill(a->dy, N * C, &r, 1);
+    float *att = malloc(sizeof(float) * B * NH * T * T), *datt = malloc(sizeof(float) * B * NH * T * T);
+    attention_forward(a->yr, att, a->qkv, a->mask, B, T, a->C, NH);
+    attention_backward(a->dqkv_r, datt, a->dy, a->qkv, att, B, T, a->C, NH);
+    free(att);
+    free(datt);
+}
+
+/* Checks the emulation's y and dqkv against layers.c's. */
+static void att_case_check(const AttCase *a, const char *what) {
+    const size_t N = (size_t)a->B * a->T;
+    double ey = max_diff(a->y, a->yr, N * a->C), eg = max_diff(a->dqkv, a->dqkv_r, N * a->ld);
+    fprintf(stderr, "  %s vs layers.c: out max diff %.2e, dqkv max diff %.2e\n", what, ey, eg);
     CHECK(ey < 1e-4);
     CHECK(eg < 1e-3);
-    free(qkv); free(y); free(yr); free(att); free(datt); free(dy); free(dqkv); free(dqkv_r); free(lse);
+}
+
+static void att_case_free(AttCase *a) {
+    free(a->qkv); free(a->dy); free(a->yr); free(a->y); free(a->dqkv_r); free(a->dqkv); free(a->mask);
+}
+
+TEST(fused_attention_tile_walk_matches_cpu_attention) {
+    AttCase a;
+    att_case_make(&a, 3, 70, 2, 24, 33, 20, 40, 65, 4);
+    const int T = a.T, hs = a.hs, C = a.C, ld = a.ld;
+    float *lse = malloc(sizeof(float) * T);
+    for (int b = 0; b < a.B; b++)
+        for (int h = 0; h < a.NH; h++) {
+            const float *q = a.qkv + (size_t)b * T * ld + h * hs;
+            const uint8_t *mk = a.mask + b * T;
+            float *y = a.y + (size_t)b * T * C + h * hs, *dq = a.dqkv + (size_t)b * T * ld + h * hs;
+            emu_att_forward(y, lse, q, q + C, q + 2 * C, mk, T, hs, ld, C);
+            emu_att_backward(dq, dq + C, dq + 2 * C, a.dy + (size_t)b * T * C + h * hs, y, q, q + C, q + 2 * C, lse,
+                             mk, T, hs, ld, C);
+        }
+    att_case_check(&a, "attention emulation");
+    free(lse);
+    att_case_free(&a);
 }
 
 /* ---- attention through batched GEMMs, emulated ------------------------------------ */
@@ -293,31 +328,20 @@ static void rm_gemm(int ta, int tb, int M, int N, int K, float alpha, const floa
 }
 
 TEST(gemm_attention_composition_matches_cpu_attention) {
-    Rng r;
-    rng_seed(&r, 6);
-    const int B = 3, T = 45, NH = 2, hs = 16, C = NH * hs, ld = 3 * C;
+    AttCase a;
+    att_case_make(&a, 3, 45, 2, 16, 11, 7, 19, 40, 6);
+    const int B = a.B, T = a.T, NH = a.NH, hs = a.hs, C = a.C, ld = a.ld;
     const float scale = 1.0f / sqrtf((float)hs);
-    float *qkv = malloc(sizeof(float) * B * T * ld), *yr = malloc(sizeof(float) * B * T * C);
-    float *att = malloc(sizeof(float) * B * NH * T * T), *datt = malloc(sizeof(float) * B * NH * T * T);
-    float *dy = malloc(sizeof(float) * B * T * C), *dqkv_r = malloc(sizeof(float) * B * T * ld);
-    float *y = malloc(sizeof(float) * B * T * C), *dqkv = malloc(sizeof(float) * B * T * ld);
+    const float *qkv = a.qkv, *dy = a.dy;
+    float *y = a.y, *dqkv = a.dqkv;
     /* one (row, head) at a time, in the head layout (T, hs) the kernels produce */
     float *q = malloc(sizeof(float) * T * hs), *k = malloc(sizeof(float) * T * hs), *v = malloc(sizeof(float) * T * hs);
     float *yh = malloc(sizeof(float) * T * hs), *dyh = malloc(sizeof(float) * T * hs);
     float *dq = malloc(sizeof(float) * T * hs), *dk = malloc(sizeof(float) * T * hs), *dv = malloc(sizeof(float) * T * hs);
     float *S = malloc(sizeof(float) * T * T), *dS = malloc(sizeof(float) * T * T), *lse = malloc(sizeof(float) * T);
-    uint8_t mask[3 * 45];
-    for (int i = 0; i < B * T; i++) {
-        int b = i / T, t = i % T;
-        mask[i] = (uint8_t)(b == 0 ? 1 : b == 1 ? t >= 11 : !(t >= 7 && t < 19) && t < 40);
-    }
-    fill(qkv, (size_t)B * T * ld, &r, 1.5f);
-    fill(dy, (size_t)B * T * C, &r, 1);
-    attention_forward(yr, att, qkv, mask, B, T, C, NH);
-    attention_backward(dqkv_r, datt, dy, qkv, att, B, T, C, NH);
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++) {
-            const uint8_t *mk = mask + b * T;
+            const uint8_t *mk = a.mask + b * T;
             for (int t = 0; t < T; t++)
                 for (int d = 0; d < hs; d++) {
                     const float *row = qkv + ((size_t)b * T + t) * ld + h * hs + d;
@@ -357,11 +381,8 @@ TEST(gemm_attention_composition_matches_cpu_attention) {
                     g[2 * C] = dv[t * hs + d];
                 }
         }
-    double ey = max_diff(y, yr, (size_t)B * T * C), eg = max_diff(dqkv, dqkv_r, (size_t)B * T * ld);
-    fprintf(stderr, "  gemm attention emulation vs layers.c: out max diff %.2e, dqkv max diff %.2e\n", ey, eg);
-    CHECK(ey < 1e-4);
-    CHECK(eg < 1e-3);
-    free(qkv); free(yr); free(att); free(datt); free(dy); free(dqkv_r); free(y); free(dqkv);
+    att_case_check(&a, "gemm attention emulation");
+    att_case_free(&a);
     free(q); free(k); free(v); free(yh); free(dyh); free(dq); free(dk); free(dv); free(S); free(dS); free(lse);
 }
 
