@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tokenizer/pretok.h"
+#include "util/hash.h"
 
 #define EMPTY_KEY UINT64_MAX
 
@@ -39,21 +40,6 @@ struct Tokenizer {
 };
 
 /* ---- small helpers ---- */
-
-static inline uint64_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
-
-static inline uint64_t hash_bytes(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ULL;  /* FNV-1a, then a final mix for the table index */
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return mix64(h);
-}
 
 void tok_ids_free(TokIds *v) {
     free(v->ids);
