@@ -11,6 +11,8 @@
 #include <zlib.h>
 
 #include "model/checkpoint.h"
+#include "model/interop_llmc.h"
+#include "model/interop_safetensors.h"
 #include "testlib.h"
 #include "util/rng.h"
 
@@ -171,6 +173,10 @@ TEST(optional_parts) {
     CHECK(m4.heads == m2.heads && !memcmp(m4.param_mem, m2.param_mem, m2.num_params * 4));
     gpt2_free(&m4);
     CHECK(ckpt_load_model(tmp_path("nothing-here"), 0, &m4, &e) != 0 && strstr(e.msg, "nothing-here"));
+    /* a directory opens with fopen on Linux; every reader must refuse it by name */
+    CHECK(ckpt_load_model(g_dir, 0, &m4, &e) != 0 && strstr(e.msg, g_dir) && strstr(e.msg, "not a regular file"));
+    CHECK(llmc_import(g_dir, &m4, &e) != 0 && strstr(e.msg, g_dir) && strstr(e.msg, "not a regular file"));
+    CHECK(safetensors_import(g_dir, 2, &m4, &e) != 0 && strstr(e.msg, g_dir) && strstr(e.msg, "not a regular file"));
     gpt2_free(&m); gpt2_free(&m2); gpt2_free(&m3); adamw_free(&o1);
 }
 

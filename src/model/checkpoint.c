@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -345,15 +344,9 @@ static void header_free(Header *h) { free(h->entries); h->entries = NULL; }
  * Returns the open file positioned anywhere, or NULL with e set. */
 static FILE *open_header(const char *path, Header *h, RlhfErr *e) {
     memset(h, 0, sizeof *h);
-    FILE *f = fopen(path, "rb");
-    if (!f) { rlhf_err(e, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        rlhf_err(e, "%s: not a regular file", path);
-        fclose(f);
-        return NULL;
-    }
-    uint64_t size = (uint64_t)st.st_size;
+    uint64_t size;
+    FILE *f = rlhf_open_regular(path, &size, e);
+    if (!f) return NULL;
     uint8_t fixed[HDR_BYTES];
     uint8_t *buf = NULL;
     if (size < 8 || fread(fixed, 1, 8, f) != 8) {

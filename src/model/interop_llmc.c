@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "model/checkpoint.h"
 
@@ -28,14 +27,8 @@ typedef struct LlmcHeader {
 
 static FILE *read_header(const char *path, LlmcHeader *h, RlhfErr *e) {
     memset(h, 0, sizeof *h);
-    FILE *f = fopen(path, "rb");
-    if (!f) { rlhf_err(e, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        rlhf_err(e, "%s: not a regular file", path);
-        goto fail;
-    }
-    h->file_bytes = (uint64_t)st.st_size;
+    FILE *f = rlhf_open_regular(path, &h->file_bytes, e);
+    if (!f) return NULL;
     int32_t hd[LLMC_HEADER_INTS];
     if (h->file_bytes < sizeof hd || fread(hd, sizeof hd, 1, f) != 1) {
         rlhf_err(e, "%s: truncated: %llu bytes, an llm.c header alone is %zu", path, (unsigned long long)h->file_bytes,

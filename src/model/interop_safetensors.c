@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "model/checkpoint.h"
 #include "util/json.h"
@@ -72,14 +71,11 @@ static int as_u64(const JsonValue *v, uint64_t *out) {
 static int st_open(const char *path, StFile *s, RlhfErr *e) {
     memset(s, 0, sizeof *s);
     s->path = path;
-    s->f = fopen(path, "rb");
-    if (!s->f) return rlhf_err(e, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(s->f), &st) != 0 || !S_ISREG(st.st_mode)) { rlhf_err(e, "%s: not a regular file", path); st_close(s); return -1; }
-    s->file_bytes = (uint64_t)st.st_size;
+    s->f = rlhf_open_regular(path, &s->file_bytes, e);
+    if (!s->f) return -1;
     uint8_t lenb[8];
     if (s->file_bytes < 8 || fread(lenb, 1, 8, s->f) != 8) {
-        rlhf_err(e, "%s: truncated: %llu bytes, too short for a safetensors header", path, (unsigned long long)st.st_size);
+        rlhf_err(e, "%s: truncated: %llu bytes, too short for a safetensors header", path, (unsigned long long)s->file_bytes);
         st_close(s);
         return -1;
     }

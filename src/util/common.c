@@ -172,3 +172,16 @@ int rlhf_file_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
 }
+
+FILE *rlhf_open_regular(const char *path, uint64_t *size, RlhfErr *e) {
+    FILE *f = fopen(path, "rb");
+    if (!f) { rlhf_err(e, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        rlhf_err(e, "%s: not a regular file", path);
+        fclose(f);
+        return NULL;
+    }
+    *size = (uint64_t)st.st_size;
+    return f;
+}

@@ -35,6 +35,9 @@ int rlhf_write_file_atomic(const char *path, const void *data, size_t len, RlhfE
 /* mkdir -p */
 int rlhf_mkdirs(const char *path, RlhfErr *e);
 int rlhf_file_exists(const char *path);
+/* fopen(path, "rb") of a regular file (not a directory or a FIFO), and its size;
+ * NULL with e naming the path otherwise. The checkpoint readers start here. */
+FILE *rlhf_open_regular(const char *path, uint64_t *size, RlhfErr *e);
 
 #define RLHF_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define RLHF_MAX(a, b) ((a) > (b) ? (a) : (b))
