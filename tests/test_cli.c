@@ -26,7 +26,10 @@ TEST(every_command_has_help) {
                           "judge --help", "judge train --help", "judge eval --help", "judge score --help",
                           "clinic --help", "clinic generate --help", "audit --help", "ppo --help", "loop --help",
                           "bench --help", "bench serve --help", "bench import --help", "bench export --help",
-                          "report --help"};
+                          "report --help", "tokenizer speed --help", "data baselines --help",
+                          "data pmp-topical --help", "clinic collect --help", "clinic replies --help",
+                          "clinic eval-classifier --help", "clinic fit-classifier --help", "clinic label-diff --help",
+                          "bench user --help", "judge help", "clinic -h"};
     static char out[65536];
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         int rc = run(cmds[i], out, sizeof out);
@@ -39,6 +42,15 @@ TEST(bad_usage_exits_2_and_failures_exit_1) {
     if (!getenv("RLHF_BIN")) SKIP("RLHF_BIN not set (run through make test)");
     static char out[65536];
     CHECK(run("no-such-command", out, sizeof out) == 2);
+    /* commands with subcommands: none or an unknown one is bad usage, and the list is shown */
+    const char *parents[] = {"tokenizer", "data", "judge", "clinic", "bench"};
+    for (size_t i = 0; i < sizeof parents / sizeof parents[0]; i++) {
+        char args[128];
+        CHECK_MSG(run(parents[i], out, sizeof out) == 2 && strstr(out, "<subcommand>"), "rlhf %s: %s", parents[i], out);
+        snprintf(args, sizeof args, "%s no-such-sub", parents[i]);
+        CHECK_MSG(run(args, out, sizeof out) == 2 && strstr(out, "unknown subcommand 'no-such-sub'") && strstr(out, "<subcommand>"),
+                  "rlhf %s: %s", args, out);
+    }
     CHECK(run("pretrain --no-such-option", out, sizeof out) == 2 && strstr(out, "--no-such-option"));
     CHECK(run("speed --steps notanumber", out, sizeof out) == 2 && strstr(out, "notanumber"));
     CHECK(run("ppo --policy x", out, sizeof out) == 2);

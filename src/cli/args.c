@@ -99,6 +99,31 @@ int args_split_list(const char *s, const char **out, int max, char **owned) {
     return n;
 }
 
+static void dispatch_usage(FILE *f, const char *cmd, const char *note, const SubCommand *subs, int n) {
+    int w = 0;
+    for (int i = 0; i < n; i++) w = RLHF_MAX(w, (int)strlen(subs[i].name));
+    fprintf(f, "usage: rlhf %s <subcommand> [options]   (rlhf %s <subcommand> --help for its options)\n\n", cmd, cmd);
+    for (int i = 0; i < n; i++) fprintf(f, "  %-*s  %s\n", w, subs[i].name, subs[i].summary);
+    if (note) fprintf(f, "\n%s\n", note);
+}
+
+int args_dispatch(const char *cmd, const char *note, const SubCommand *subs, int nsubs, int argc, char **argv) {
+    if (argc < 2) {
+        dispatch_usage(stderr, cmd, note, subs, nsubs);
+        return 2;
+    }
+    const char *sub = argv[1];
+    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
+        dispatch_usage(stdout, cmd, note, subs, nsubs);
+        return 0;
+    }
+    for (int i = 0; i < nsubs; i++)
+        if (!strcmp(sub, subs[i].name)) return subs[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "rlhf %s: unknown subcommand '%s'\n\n", cmd, sub);
+    dispatch_usage(stderr, cmd, note, subs, nsubs);
+    return 2;
+}
+
 int args_device(const char *cmd, const char *name, DeviceKind *out) {
     RlhfErr e;
     if (device_parse(name, out, &e)) {

@@ -38,4 +38,16 @@ int args_split_list(const char *s, const char **out, int max, char **owned);
  * machine cannot run it (no CUDA backend linked, no GPU). */
 int args_device(const char *cmd, const char *name, DeviceKind *out);
 
+/* One subcommand of a command with several ("rlhf judge train"). */
+typedef struct SubCommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);   /* argv[0] is the subcommand's name */
+    const char *summary;                /* one line for the usage list */
+} SubCommand;
+
+/* "rlhf CMD SUB ...": runs SUB with argv shifted to start at it. --help, -h
+ * and help print the list on stdout (0); a missing or unknown subcommand
+ * prints it on stderr (2). note (NULL for none) follows the list. */
+int args_dispatch(const char *cmd, const char *note, const SubCommand *subs, int nsubs, int argc, char **argv);
+
 #endif

@@ -190,19 +190,11 @@ static int bench_user(int argc, char **argv) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    const char *usage =
-        "usage: rlhf bench <subcommand> [options]   (rlhf bench <subcommand> --help)\n\n"
-        "  serve    the comparison web app (sign-in, guidelines, tasks, admin)\n"
-        "  import   HH-RLHF JSONL pairs into tasks\n"
-        "  export   comparisons as HH-RLHF JSONL (for rlhf judge train)\n"
-        "  user     add reviewer and admin accounts\n";
-    if (argc < 2) { fputs(usage, stderr); return 2; }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) { fputs(usage, stdout); return 0; }
-    if (!strcmp(sub, "serve")) return bench_serve(argc - 1, argv + 1);
-    if (!strcmp(sub, "import")) return bench_import(argc - 1, argv + 1);
-    if (!strcmp(sub, "export")) return bench_export(argc - 1, argv + 1);
-    if (!strcmp(sub, "user")) return bench_user(argc - 1, argv + 1);
-    fprintf(stderr, "rlhf bench: unknown subcommand '%s'\n\n%s", sub, usage);
-    return 2;
+    static const SubCommand subs[] = {
+        {"serve", bench_serve, "the comparison web app (sign-in, guidelines, tasks, admin)"},
+        {"import", bench_import, "HH-RLHF JSONL pairs into tasks"},
+        {"export", bench_export, "comparisons as HH-RLHF JSONL (for rlhf judge train)"},
+        {"user", bench_user, "add reviewer and admin accounts"},
+    };
+    return args_dispatch("bench", NULL, subs, RLHF_ARRAY_LEN(subs), argc, argv);
 }

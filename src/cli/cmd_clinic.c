@@ -408,27 +408,14 @@ static int collect(int argc, char **argv) {
     return rc ? 1 : 0;
 }
 
-static void usage(FILE *f) {
-    fprintf(f, "usage: rlhf clinic <subcommand> [options]   (the worked example; see docs/CLINIC.md)\n\n"
-               "  generate         write SFT transcripts, prompts, simulated-reviewer comparisons, audit suite\n"
-               "  collect          a checkpoint answers patient messages twice; simulated reviewers compare its replies\n"
-               "  replies          write one style's replies to the audit suite (for rlhf audit --replies)\n"
-               "  eval-classifier  precision/recall of the behaviour classifier on a labelled set\n"
-               "  fit-classifier   fit the classifier's learned layer on labelled sets (writes its C source)\n"
-               "  label-diff       replies the learned layer labels differently from the rules alone\n");
-}
-
 int cmd_clinic(int argc, char **argv) {
-    if (argc < 2) { usage(stderr); return 2; }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) { usage(stdout); return 0; }
-    if (!strcmp(sub, "generate")) return generate(argc - 1, argv + 1);
-    if (!strcmp(sub, "collect")) return collect(argc - 1, argv + 1);
-    if (!strcmp(sub, "replies")) return replies(argc - 1, argv + 1);
-    if (!strcmp(sub, "eval-classifier")) return eval_classifier(argc - 1, argv + 1);
-    if (!strcmp(sub, "fit-classifier")) return fit_classifier(argc - 1, argv + 1);
-    if (!strcmp(sub, "label-diff")) return label_diff(argc - 1, argv + 1);
-    fprintf(stderr, "rlhf clinic: unknown subcommand '%s'\n", sub);
-    usage(stderr);
-    return 2;
+    static const SubCommand subs[] = {
+        {"generate", generate, "write SFT transcripts, prompts, simulated-reviewer comparisons, audit suite"},
+        {"collect", collect, "a checkpoint answers patient messages twice; simulated reviewers compare its replies"},
+        {"replies", replies, "write one style's replies to the audit suite (for rlhf audit --replies)"},
+        {"eval-classifier", eval_classifier, "precision/recall of the behaviour classifier on a labelled set"},
+        {"fit-classifier", fit_classifier, "fit the classifier's learned layer on labelled sets (writes its C source)"},
+        {"label-diff", label_diff, "replies the learned layer labels differently from the rules alone"},
+    };
+    return args_dispatch("clinic", "The worked example: see docs/CLINIC.md.", subs, RLHF_ARRAY_LEN(subs), argc, argv);
 }

@@ -476,25 +476,13 @@ static int data_pmp_topical(int argc, char **argv) {
 
 /* ---- dispatch ------------------------------------------------------------- */
 
-static void data_usage(FILE *f) {
-    fprintf(f, "usage: rlhf data <subcommand> [options] FILES...\n\n"
-               "  stats      counts, skipped rows by reason, turns, reply lengths, ties, duplicates\n"
-               "  split      deterministic prompt-hash split into P.train.jsonl / P.test.jsonl (HH format)\n"
-               "  baselines  'longer reply wins' and bag-of-words logistic regression on a 70/30 split\n"
-               "  pmp-topical  preference-model-pretraining pairs mined from Topical-Chat turn ratings\n\n"
-               "Files: HH-RLHF {\"chosen\",\"rejected\"} or {\"prompt\",\"chosen\",\"rejected\"} JSONL, optionally .gz.\n"
-               "rlhf data <subcommand> --help for options.\n");
-}
-
 int cmd_data(int argc, char **argv) {
-    if (argc < 2) { data_usage(stderr); return 2; }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) { data_usage(stdout); return 0; }
-    if (!strcmp(sub, "stats")) return data_stats(argc - 1, argv + 1);
-    if (!strcmp(sub, "split")) return data_split(argc - 1, argv + 1);
-    if (!strcmp(sub, "baselines")) return data_baselines(argc - 1, argv + 1);
-    if (!strcmp(sub, "pmp-topical")) return data_pmp_topical(argc - 1, argv + 1);
-    fprintf(stderr, "rlhf data: unknown subcommand '%s'\n\n", sub);
-    data_usage(stderr);
-    return 2;
+    static const SubCommand subs[] = {
+        {"stats", data_stats, "counts, skipped rows by reason, turns, reply lengths, ties, duplicates"},
+        {"split", data_split, "deterministic prompt-hash split into P.train.jsonl / P.test.jsonl (HH format)"},
+        {"baselines", data_baselines, "'longer reply wins' and bag-of-words logistic regression on a 70/30 split"},
+        {"pmp-topical", data_pmp_topical, "preference-model-pretraining pairs mined from Topical-Chat turn ratings"},
+    };
+    return args_dispatch("data", "Files: HH-RLHF {\"chosen\",\"rejected\"} or {\"prompt\",\"chosen\",\"rejected\"} JSONL, optionally .gz.",
+                         subs, RLHF_ARRAY_LEN(subs), argc, argv);
 }

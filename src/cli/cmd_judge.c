@@ -821,23 +821,12 @@ done:
 
 /* ---- dispatch ------------------------------------------------------------------- */
 
-static void judge_usage(FILE *f) {
-    fprintf(f, "usage: rlhf judge <subcommand> [options]\n\n"
-               "  train   Bradley-Terry preference model from a pretrained LM on comparison files\n"
-               "  eval    accuracy [95%% CI], margin, log-loss, calibration (ECE, reliability), cross matrix,\n"
-               "          and the longer-wins / bag-of-words baselines on the same held-out pairs\n"
-               "  score   score transcripts or comparison rows (one JSON per line) from a file or stdin\n\n"
-               "rlhf judge <subcommand> --help for options.\n");
-}
-
 int cmd_judge(int argc, char **argv) {
-    if (argc < 2) { judge_usage(stderr); return 2; }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) { judge_usage(stdout); return 0; }
-    if (!strcmp(sub, "train")) return judge_train_cmd(argc - 1, argv + 1);
-    if (!strcmp(sub, "eval")) return judge_eval_cmd(argc - 1, argv + 1);
-    if (!strcmp(sub, "score")) return judge_score_cmd(argc - 1, argv + 1);
-    fprintf(stderr, "rlhf judge: unknown subcommand '%s'\n\n", sub);
-    judge_usage(stderr);
-    return 2;
+    static const SubCommand subs[] = {
+        {"train", judge_train_cmd, "Bradley-Terry preference model from a pretrained LM on comparison files"},
+        {"eval", judge_eval_cmd, "accuracy [95% CI], margin, log-loss, calibration (ECE, reliability), cross matrix,\n"
+                                 "         and the longer-wins / bag-of-words baselines on the same held-out pairs"},
+        {"score", judge_score_cmd, "score transcripts or comparison rows (one JSON per line) from a file or stdin"},
+    };
+    return args_dispatch("judge", NULL, subs, RLHF_ARRAY_LEN(subs), argc, argv);
 }

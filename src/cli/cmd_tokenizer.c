@@ -271,18 +271,11 @@ static int tok_cmd_speed(int argc, char **argv) {
 }
 
 int cmd_tokenizer(int argc, char **argv) {
-    const char *help = "usage: rlhf tokenizer <train|encode|decode|speed> [options]   (--help on each)\n\n"
-                       "  train    learn byte-level BPE merges from text / Topical-Chat / HH-RLHF files\n"
-                       "  encode   bytes on stdin -> token ids on stdout\n"
-                       "  decode   token ids on stdin -> exact bytes on stdout\n"
-                       "  speed    encoding throughput (tokens/s) on documents\n";
-    if (argc < 2) { fputs(help, stderr); return 2; }
-    const char *sub = argv[1];
-    if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) { fputs(help, stdout); return 0; }
-    if (!strcmp(sub, "train")) return tok_cmd_train(argc - 1, argv + 1);
-    if (!strcmp(sub, "encode")) return tok_cmd_encode(argc - 1, argv + 1);
-    if (!strcmp(sub, "decode")) return tok_cmd_decode(argc - 1, argv + 1);
-    if (!strcmp(sub, "speed")) return tok_cmd_speed(argc - 1, argv + 1);
-    fprintf(stderr, "rlhf tokenizer: unknown subcommand '%s'\n\n%s", sub, help);
-    return 2;
+    static const SubCommand subs[] = {
+        {"train", tok_cmd_train, "learn byte-level BPE merges from text / Topical-Chat / HH-RLHF files"},
+        {"encode", tok_cmd_encode, "bytes on stdin -> token ids on stdout"},
+        {"decode", tok_cmd_decode, "token ids on stdin -> exact bytes on stdout"},
+        {"speed", tok_cmd_speed, "encoding throughput (tokens/s) on documents"},
+    };
+    return args_dispatch("tokenizer", NULL, subs, RLHF_ARRAY_LEN(subs), argc, argv);
 }

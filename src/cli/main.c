@@ -28,7 +28,7 @@ static const struct {
     {"sample", cmd_sample, "generate replies (KV cache; --best-of N with a judge)"},
     {"speed", cmd_speed, "tokens/s of train | sample | judge at a fixed config"},
     {"convert", cmd_convert, "import/export llm.c .bin and Hugging Face safetensors"},
-    {"data", cmd_data, "comparison data: stats | split"},
+    {"data", cmd_data, "comparison data: stats | split | baselines | pmp-topical"},
     {"sft", cmd_sft, "supervised fine-tuning on assistant turns"},
     {"judge", cmd_judge, "preference models: train | eval | score"},
     {"clinic", cmd_clinic, "the worked example: generate clinic conversations and comparisons"},
