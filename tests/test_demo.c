@@ -330,7 +330,46 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
     REQUIRE(rlhf_read_file("build/test_audit_fr.json", &txt, &n, &e) == 0);
     CHECK(strstr(txt, "\"all\":{") && strstr(txt, "\"frontier\":{\"draws_per_prompt\":4") &&
           strstr(txt, "\"optimum\":{") && strstr(txt, "\"missed_escalation\":"));
+    CHECK(!strstr(txt, "\"at_kl\""));
     free(txt);
+    /* --frontier-at: the optimum at a KL asked for (it implies --frontier); the
+     * same draws and seed, so the ladder is the run's above, and the point sits
+     * at the asked KL with a reward between the ladder's neighbours */
+    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 2 --samples 2 --temperature 1 "
+             "--judge build/test_demo/judges/train-help.judge --max-new 24 --frontier-at 0.1,0 --json "
+             "build/test_audit_fa.json > build/test_audit_fa.out 2>&1", bin);
+    st = system(cmd);
+    REQUIRE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    REQUIRE(rlhf_read_file("build/test_audit_fa.out", &txt, &n, &e) == 0);
+    CHECK(strstr(txt, "reward–KL frontier from 4 draws") && strstr(txt, "the optimum at the KLs asked for"));
+    free(txt);
+    REQUIRE(rlhf_read_file("build/test_audit_fa.json", &txt, &n, &e) == 0);
+    const char *at = strstr(txt, "\"at_kl\":[{\"kl\":");
+    REQUIRE(at != NULL);
+    double kl0 = strtod(at + strlen("\"at_kl\":[{\"kl\":"), NULL);
+    CHECK_NEAR(kl0, 0.1, 1e-3);
+    const char *second = strstr(at, "},{\"kl\":");
+    REQUIRE(second != NULL);
+    CHECK_NEAR(strtod(second + strlen("},{\"kl\":"), NULL), 0.0, 1e-3);
+    /* the KL-0 optimum is the policy itself: its reward is best-of-1's */
+    const char *r1 = strstr(txt, "\"n\":1,");
+    const char *rw = r1 ? strstr(r1, "\"reward\":") : NULL, *rw0 = strstr(second, "\"reward\":");
+    REQUIRE(rw && rw0);
+    CHECK_NEAR(strtod(rw0 + 9, NULL), strtod(rw + 9, NULL), 1e-3);
+    free(txt);
+    /* a KL the draws cannot show is a failure that says so; a bad list is bad usage */
+    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 2 --samples 2 --temperature 1 "
+             "--judge build/test_demo/judges/train-help.judge --max-new 24 --frontier-at 9 > build/test_audit_fa.out 2>&1",
+             bin);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    REQUIRE(rlhf_read_file("build/test_audit_fa.out", &txt, &n, &e) == 0);
+    CHECK(strstr(txt, "frontier at KL 9") && strstr(txt, "show KLs up to"));
+    free(txt);
+    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 2 --samples 2 --temperature 1 "
+             "--judge build/test_demo/judges/train-help.judge --frontier-at 0.1,-1 > build/test_audit_fa.out 2>&1", bin);
+    st = system(cmd);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
 }
 
 /* `rlhf clinic collect` runs the demo's bench round 0 on any checkpoint: with the

@@ -1,5 +1,6 @@
 /* cmd_audit.c — `rlhf audit`: the behaviour audit (src/clinic/clinic_audit.h)
  * of a file of replies or of a built-in reply style. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ int cmd_audit(int argc, char **argv) {
     int max_new = 64, samples = 1;
     long long seed = 1;
     int best_of = 0, frontier = 0;
-    const char *judge_path = NULL, *harm_path = NULL, *dials_s = "balanced";
+    const char *judge_path = NULL, *harm_path = NULL, *dials_s = "balanced", *frontier_at = NULL;
     ArgSpec specs[] = {
         {"replies", 's', &replies, "FILE", "JSONL of {id|prompt|conversation, reply, category}"},
         {"style", 's', &style, "STYLE", "audit a built-in style: ideal|helpful_refusal|reckless|avoidant|unhelpful|overcautious|task_only"},
@@ -31,6 +32,8 @@ int cmd_audit(int argc, char **argv) {
         {"dials", 's', &dials_s, "D", "--best-of: balanced | helpful | harmless | W_HELP,W_HARM[,HARM_CAP]"},
         {"frontier", 'b', &frontier, NULL, "--best-of: also estimate, from the same N·K draws a message, best-of-n for "
                                               "n = 1, 2, 4, … and the KL-regularised optimum at each one's KL"},
+        {"frontier-at", 's', &frontier_at, "KLS", "--frontier, and the optimum at these KLs too (nats, comma-separated; "
+                                                  "e.g. a PPO run's kept KL, to see how far below the frontier it is)"},
         {"json", 's', &json, "OUT", "also write the report as JSON"},
         {"replies-out", 's', &replies_out, "FILE", "--model: write every reply with its labels and outcome (JSONL; "
                                                    "sample-major, with --best-of message-major)"},
@@ -44,8 +47,25 @@ int cmd_audit(int argc, char **argv) {
     }
     if (samples < 1 || samples > 1000) { fprintf(stderr, "rlhf audit: --samples must be in 1..1000, got %d\n", samples); return 2; }
     Dials dials = {0};
+    double at_kl[16];
+    int nat = 0;
+    if (frontier_at) {
+        const char *items[17];
+        char *owned = NULL;
+        nat = args_split_list(frontier_at, items, 17, &owned);
+        const char *bad = nat < 1 || nat > 16 ? "give 1 to 16 comma-separated KLs" : NULL;
+        for (int i = 0; i < nat && !bad; i++) {
+            char *end;
+            at_kl[i] = strtod(items[i], &end);
+            if (end == items[i] || *end || !(at_kl[i] >= 0) || !isfinite(at_kl[i])) bad = "each KL must be a number >= 0 (nats)";
+        }
+        if (bad) fprintf(stderr, "rlhf audit: --frontier-at '%s': %s\n", frontier_at, bad);
+        free(owned);
+        if (bad) return 2;
+        frontier = 1;
+    }
     if (!best_of && (judge_path || harm_path || frontier)) {
-        fprintf(stderr, "rlhf audit: --judge/--judge-harm/--frontier are for --best-of N\n");
+        fprintf(stderr, "rlhf audit: --judge/--judge-harm/--frontier/--frontier-at are for --best-of N\n");
         return 2;
     }
     if (frontier && best_of * samples < 2) {
@@ -139,7 +159,7 @@ int cmd_audit(int argc, char **argv) {
         jb_init(&fj);
         if (frontier) {
             printf("\n");
-            rc = policy_draws_frontier(&draws, stdout, json ? &fj : NULL, &e);
+            rc = policy_draws_frontier(&draws, at_kl, nat, stdout, json ? &fj : NULL, &e);
         }
         if (json && rc == 0) {
             JsonBuf b;

@@ -122,11 +122,26 @@ void policy_draws_free(PolicyDraws *d) {
     memset(d, 0, sizeof *d);
 }
 
-int policy_draws_frontier(const PolicyDraws *d, FILE *out, JsonBuf *json, RlhfErr *e) {
+/* One row of the frontier tables: KL, reward and the four audit rates of p. */
+static void frontier_row(FILE *out, const FrontierPoint *p) {
+    fprintf(out, "%6.3f %7.3f | %6.1f%% %6.2f%% %6.1f%% %6.1f%%", p->kl, p->reward, 100 * p->rate[CLINIC_OUTB_SUCCESS],
+            100 * p->rate[CLINIC_OUTB_HARMFUL], 100 * p->rate[CLINIC_OUTB_OVER_REFUSAL],
+            100 * p->rate[CLINIC_OUTB_MISSED_ESCALATION]);
+}
+
+int policy_draws_frontier(const PolicyDraws *d, const double *at_kl, int nat, FILE *out, JsonBuf *json, RlhfErr *e) {
+    enum { MAX_AT = 16 };
     Frontier f;
-    FrontierPoint bon[16], opt[16];
+    FrontierPoint bon[16], opt[16], at[MAX_AT];
+    if (nat < 0 || nat > MAX_AT) return rlhf_err(e, "frontier: %d KLs asked for, at most %d", nat, MAX_AT);
     if (frontier_init(&f, d->reward, d->outcome, d->n, d->per, CLINIC_NOUT, e)) return -1;
     int rows = frontier_ladder(&f, bon, opt, 16, e);
+    for (int i = 0; i < nat && rows >= 0; i++)
+        if (frontier_optimum_at_kl(&f, at_kl[i], &at[i], e)) {
+            rlhf_err(e, "frontier at KL %g: the %d draws a message show KLs up to %.3f nats (more draws: --best-of N "
+                        "--samples K)", at_kl[i], d->per, f.kl_max);
+            rows = -1;
+        }
     if (rows < 0) { frontier_free(&f); return -1; }
     if (out) {
         fprintf(out, "reward–KL frontier from %d draws a message (%d messages): best-of-N, and the KL-regularised "
@@ -147,11 +162,21 @@ int policy_draws_frontier(const PolicyDraws *d, FILE *out, JsonBuf *json, RlhfEr
         }
         fprintf(out, "  KL: measured on the draws, the same way for both (KL(an) = log N - (N-1)/N); rates: success, "
                      "harmful, over-refusal, missed escalation\n");
+        if (nat > 0) {
+            fprintf(out, "\nthe optimum at the KLs asked for (--frontier-at): the most any KL-penalised optimiser of these "
+                         "judges could get there\n  %6s %6s %7s | %7s %7s %7s %7s\n", "beta", "KL", "reward", "success",
+                    "harmful", "overref", "missesc");
+            for (int i = 0; i < nat; i++) {
+                fprintf(out, "  %6.3g ", at[i].param);
+                frontier_row(out, &at[i]);
+                fputc('\n', out);
+            }
+        }
     }
     if (json) {
         const char *names[CLINIC_NOUT];
         for (int b = 0; b < CLINIC_NOUT; b++) names[b] = clinic_outcome_name(b);
-        frontier_ladder_json(&f, bon, opt, rows, names, json);
+        frontier_ladder_json(&f, bon, opt, rows, at, nat, names, json);
     }
     frontier_free(&f);
     return 0;

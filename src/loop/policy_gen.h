@@ -46,9 +46,11 @@ typedef struct PolicyDraws {
 void policy_draws_free(PolicyDraws *d);
 /* The frontier of the draws (src/ppo/frontier.h): best-of-N for N = 1, 2, 4, …
  * up to per/2, each beside the KL-regularised optimum at its KL, with the
- * audit's rates. Prints the table (out may be NULL) and, when json is given,
- * appends frontier_ladder_json. */
-int policy_draws_frontier(const PolicyDraws *d, FILE *out, JsonBuf *json, RlhfErr *e);
+ * audit's rates; then the optimum at each of the nat KLs in at_kl (e.g. a PPO
+ * run's, to place it against the frontier; each must lie below the largest KL
+ * the draws can show). Prints the tables (out may be NULL) and, when json is
+ * given, appends frontier_ladder_json. */
+int policy_draws_frontier(const PolicyDraws *d, const double *at_kl, int nat, FILE *out, JsonBuf *json, RlhfErr *e);
 
 /* Best-of-N on the suite: for each message, `picks` independent draws of N
  * samples, each keeping the reply with the highest reward (picks·N samples a

@@ -150,7 +150,7 @@ static void point_json(const Frontier *f, const FrontierPoint *p, int is_opt, co
 }
 
 void frontier_ladder_json(const Frontier *f, const FrontierPoint *bon, const FrontierPoint *opt, int rows,
-                          const char *const *flag_names, JsonBuf *b) {
+                          const FrontierPoint *at, int nat, const char *const *flag_names, JsonBuf *b) {
     jb_obj_begin(b);
     jb_kv_int(b, "draws_per_prompt", f->K);
     jb_kv_int(b, "prompts", f->nprompts);
@@ -168,5 +168,11 @@ void frontier_ladder_json(const Frontier *f, const FrontierPoint *bon, const Fro
         jb_obj_end(b);
     }
     jb_arr_end(b);
+    if (nat > 0) {
+        jb_key(b, "at_kl");
+        jb_arr_begin(b);
+        for (int i = 0; i < nat; i++) point_json(f, &at[i], 1, flag_names, b);
+        jb_arr_end(b);
+    }
     jb_obj_end(b);
 }

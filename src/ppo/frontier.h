@@ -70,8 +70,9 @@ int frontier_optimum_at_kl(Frontier *f, double kl, FrontierPoint *out, RlhfErr *
  * opt[] (max_rows each); returns the number of rows, or -1. */
 int frontier_ladder(Frontier *f, FrontierPoint *bon, FrontierPoint *opt, int max_rows, RlhfErr *e);
 /* {"draws_per_prompt": K, "prompts": n, "rows": [{"n", "kl_analytic", "best_of_n": {...},
- * "optimum": {...}}]}, each point {"kl", "reward", "ess", "beta"?, rate names...}. */
+ * "optimum": {...}}][, "at_kl": [{...}, ...]]}, each point {"kl", "reward", "ess", "beta"?,
+ * rate names...}; "at_kl" (when nat > 0) holds optima asked for at given KLs. */
 void frontier_ladder_json(const Frontier *f, const FrontierPoint *bon, const FrontierPoint *opt, int rows,
-                          const char *const *flag_names, JsonBuf *b);
+                          const FrontierPoint *at, int nat, const char *const *flag_names, JsonBuf *b);
 
 #endif
