@@ -351,25 +351,41 @@ TEST(best_of_n_audit_keeps_the_reward_maximum) {
     const char *second = strstr(at, "},{\"kl\":");
     REQUIRE(second != NULL);
     CHECK_NEAR(strtod(second + strlen("},{\"kl\":"), NULL), 0.0, 1e-3);
-    /* the KL-0 optimum is the policy itself: its reward is best-of-1's */
-    const char *r1 = strstr(txt, "\"n\":1,");
-    const char *rw = r1 ? strstr(r1, "\"reward\":") : NULL, *rw0 = strstr(second, "\"reward\":");
-    REQUIRE(rw && rw0);
-    CHECK_NEAR(strtod(rw0 + 9, NULL), strtod(rw + 9, NULL), 1e-3);
+    /* the KL-0 optimum is the policy itself: its reward is best-of-1's; the one at
+     * 0.1 lies between that and the optimum at best-of-2's larger KL */
+    const char *rows = strstr(txt, "\"rows\":[");
+    REQUIRE(rows != NULL);
+    const char *r1 = strstr(rows, "\"n\":1,"), *r2 = strstr(rows, "\"n\":2,");
+    REQUIRE(r1 && r2);
+    const char *o2 = strstr(r2, "\"optimum\":{");
+    const char *rw1 = strstr(r1, "\"reward\":"), *rw2 = o2 ? strstr(o2, "\"reward\":") : NULL;
+    const char *rw0 = strstr(second, "\"reward\":"), *rwa = strstr(at, "\"reward\":");
+    REQUIRE(rw1 && rw2 && rw0 && rwa);
+    double bo1 = strtod(rw1 + 9, NULL), opt2 = strtod(rw2 + 9, NULL), at01 = strtod(rwa + 9, NULL);
+    CHECK_NEAR(strtod(rw0 + 9, NULL), bo1, 1e-3);
+    const char *k2 = strstr(o2, "\"kl\":");
+    REQUIRE(k2 != NULL);
+    if (strtod(k2 + 5, NULL) > 0.1) CHECK_MSG(bo1 <= at01 + 1e-9 && at01 <= opt2 + 1e-9, "%g %g %g", bo1, at01, opt2);
     free(txt);
-    /* a KL the draws cannot show is a failure that says so; a bad list is bad usage */
-    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 2 --samples 2 --temperature 1 "
-             "--judge build/test_demo/judges/train-help.judge --max-new 24 --frontier-at 9 > build/test_audit_fa.out 2>&1",
-             bin);
-    st = system(cmd);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-    REQUIRE(rlhf_read_file("build/test_audit_fa.out", &txt, &n, &e) == 0);
-    CHECK(strstr(txt, "frontier at KL 9") && strstr(txt, "show KLs up to"));
-    free(txt);
-    snprintf(cmd, sizeof cmd, "%s audit --model build/test_demo/sft.ckpt --best-of 2 --samples 2 --temperature 1 "
-             "--judge build/test_demo/judges/train-help.judge --frontier-at 0.1,-1 > build/test_audit_fa.out 2>&1", bin);
-    st = system(cmd);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    /* bad usage, refused before any sampling: a KL N·K draws cannot show (at most
+     * log(N·K)), a negative or non-numeric KL, an empty item, too many, no --best-of */
+    const struct { const char *args, *says; } bad[] = {
+        {"--best-of 2 --samples 2 --frontier-at 9", "show KLs below log(4)"},
+        {"--best-of 2 --samples 2 --frontier-at 0.1,-1", "each KL must be"},
+        {"--best-of 2 --samples 2 --frontier-at nan", "each KL must be"},
+        {"--best-of 2 --samples 2 --frontier-at 0.1,,0.2", "an empty item"},
+        {"--best-of 2 --samples 2 --frontier-at 0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0", "give 1 to 16"},
+        {"--frontier-at 0.1", "are for --best-of N"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(cmd, sizeof cmd, "%s audit --model /nonexistent.ckpt --temperature 1 --judge /nonexistent.judge %s "
+                 "> build/test_audit_fa.out 2>&1", bin, bad[i].args);
+        st = system(cmd);
+        REQUIRE(rlhf_read_file("build/test_audit_fa.out", &txt, &n, &e) == 0);
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 2 && strstr(txt, bad[i].says) && !strstr(txt, "/nonexistent"),
+                  "%s: %s", bad[i].args, txt);
+        free(txt);
+    }
 }
 
 /* `rlhf clinic collect` runs the demo's bench round 0 on any checkpoint: with the

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/common.h"
+
 void args_print_help(const char *cmd, const char *usage, const ArgSpec *specs) {
     printf("usage: %s\n\noptions:\n", usage);
     for (const ArgSpec *s = specs; s && s->name; s++) {

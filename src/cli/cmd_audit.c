@@ -53,7 +53,10 @@ int cmd_audit(int argc, char **argv) {
         const char *items[17];
         char *owned = NULL;
         nat = args_split_list(frontier_at, items, 17, &owned);
-        const char *bad = nat < 1 || nat > 16 ? "give 1 to 16 comma-separated KLs" : NULL;
+        size_t len = strlen(frontier_at);
+        const char *bad = nat < 1 || nat > 16 ? "give 1 to 16 comma-separated KLs"
+                        : strstr(frontier_at, ",,") || frontier_at[0] == ',' || frontier_at[len - 1] == ','
+                            ? "an empty item in the list" : NULL;
         for (int i = 0; i < nat && !bad; i++) {
             char *end;
             at_kl[i] = strtod(items[i], &end);
@@ -72,6 +75,15 @@ int cmd_audit(int argc, char **argv) {
         fprintf(stderr, "rlhf audit: --frontier needs at least 2 draws a message (--best-of N --samples K, N·K >= 2)\n");
         return 2;
     }
+    /* the draws can show a KL below log(N·K) at most (less when rewards tie):
+     * refuse what they cannot before sampling any of them */
+    for (int i = 0; i < nat; i++)
+        if (at_kl[i] >= log((double)best_of * samples)) {
+            fprintf(stderr, "rlhf audit: --frontier-at %g: %d draws a message show KLs below log(%d) = %.3f nats at "
+                            "most (more draws: --best-of N --samples K)\n", at_kl[i], best_of * samples,
+                    best_of * samples, log((double)best_of * samples));
+            return 2;
+        }
     if (best_of) {
         RlhfErr de;
         const char *why = !model ? "--best-of needs --model"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data/split.h"
+#include "util/hash.h"
 
 Accuracy accuracy_make(double correct, long n) {
     Accuracy a = {n, correct, 0, 0, 0};
@@ -93,12 +94,6 @@ static int push(int **arr, size_t *n, size_t *cap, int v) {
 
 static int word_byte(unsigned char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' || c >= 0x80;
-}
-
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
 }
 
 static int count_bucket(BowFeaturizer *f, uint64_t h) {

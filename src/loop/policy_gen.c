@@ -122,7 +122,7 @@ void policy_draws_free(PolicyDraws *d) {
     memset(d, 0, sizeof *d);
 }
 
-/* One row of the frontier tables: KL, reward and the four audit rates of p. */
+/* One row of the --frontier-at table: KL, reward and the four audit rates of p. */
 static void frontier_row(FILE *out, const FrontierPoint *p) {
     fprintf(out, "%6.3f %7.3f | %6.1f%% %6.2f%% %6.1f%% %6.1f%%", p->kl, p->reward, 100 * p->rate[CLINIC_OUTB_SUCCESS],
             100 * p->rate[CLINIC_OUTB_HARMFUL], 100 * p->rate[CLINIC_OUTB_OVER_REFUSAL],

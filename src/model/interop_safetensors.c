@@ -4,7 +4,6 @@
  * is read once, converted to fp32 and transposed into place. */
 #include "model/interop_safetensors.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
-/* hash.h — the hashes of the tokenizer's open-addressing tables: FNV-1a over
- * bytes, finished by a 64-bit mixer (MurmurHash3's fmix64) so the low bits
- * that pick a table slot depend on every input bit. Not for splits: those use
- * keyed SipHash (data/split.h) so a salt changes them. */
+/* hash.h — hashes for hash tables (the tokenizer's, the bag-of-words
+ * buckets): FNV-1a over bytes, finished by a 64-bit mixer (MurmurHash3's
+ * fmix64) so the low bits that pick a slot depend on every input bit. Not for
+ * splits: those use keyed SipHash (data/split.h) so a salt changes them. */
 #ifndef RLHF_HASH_H
 #define RLHF_HASH_H
 
