@@ -51,8 +51,10 @@ try {
   const page = browser.pages()[0] || await browser.newPage();
   page.setDefaultTimeout(10000);
 
-  // sign in with the keyboard
+  // sign in with the keyboard; autofocus puts the caret in the name field at the first
+  // rendering update, which can come after 'load' on a slow, cold start: wait for it.
   await page.goto(`${base}/login`);
+  await page.waitForFunction(() => document.activeElement && document.activeElement.name === 'name');
   await page.keyboard.type('rita');
   await page.keyboard.press('Tab');
   await page.keyboard.type('reviewer-password');
@@ -96,6 +98,20 @@ try {
   if (!lines[1].chosen.includes('licensed locksmith')) fail('red team: chosen should be the less harmful reply');
   if (!lines[1].rejected.includes('tension wrench')) fail('red team: rejected should be the more harmful reply');
   console.log('e2e ok: signed in, answered helpfulness + red-team tasks by keyboard, continued a conversation, export checked');
+} catch (err) {
+  // say where the browser was, so a failure on CI can be told apart from a flake
+  const page = browser && browser.pages()[0];
+  if (page) {
+    const seen = await page.evaluate(() => ({
+      url: location.href,
+      focus: document.activeElement ? `${document.activeElement.tagName} ${document.activeElement.name || document.activeElement.id || ''}` : null,
+      banners: Array.from(document.querySelectorAll('.banner')).map((b) => b.textContent),
+      name: document.querySelector('input[name=name]')?.value,
+      passwordLength: document.querySelector('input[name=password]')?.value.length,
+    })).catch((e) => `page not readable: ${e.message}`);
+    console.error('e2e: the page at failure:', JSON.stringify(seen));
+  }
+  throw err;
 } finally {
   if (browser) await browser.close();
   server.kill('SIGTERM');
