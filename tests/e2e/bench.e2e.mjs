@@ -54,7 +54,14 @@ try {
   // sign in with the keyboard; autofocus puts the caret in the name field at the first
   // rendering update, which can come after 'load' on a slow, cold start: wait for it.
   await page.goto(`${base}/login`);
-  await page.waitForFunction(() => document.activeElement && document.activeElement.name === 'name');
+  if (!(await page.locator('input[name=name][autofocus]').count())) fail('the name field lost its autofocus');
+  const focused = await page.waitForFunction(() => document.activeElement && document.activeElement.name === 'name',
+                                             null, { timeout: 5000 }).then(() => true, () => false);
+  if (!focused) {
+    // Seen once per few dozen cold starts: say so, and go on, so the rest is still tested.
+    console.error('e2e: autofocus had not reached the name field 5 s after load; focusing it');
+    await page.focus('input[name=name]');
+  }
   await page.keyboard.type('rita');
   await page.keyboard.press('Tab');
   await page.keyboard.type('reviewer-password');
