@@ -58,7 +58,7 @@ try {
   const focused = await page.waitForFunction(() => document.activeElement && document.activeElement.name === 'name',
                                              null, { timeout: 5000 }).then(() => true, () => false);
   if (!focused) {
-    // (suspected cause of a red CI run on a cold start): say so, and go on, so the rest is still tested
+    // focus never landed (the suspected cause of a red CI run): say so and go on, so the rest is still tested
     console.error('e2e: autofocus had not reached the name field 5 s after load; focusing it');
     await page.focus('input[name=name]');
   }
