@@ -241,6 +241,33 @@ static const char *const blind16 = "tests/fixtures/clinic_labelled_blind16.jsonl
 static const int blind16_tp[CLINIC_NLABEL] = {101, 56, 48, 65, 66, 31};
 static const int blind16_fp[CLINIC_NLABEL] = {4, 11, 5, 1, 1, 6};
 
+/* blind17 and blind18 (300 replies each, a seventeenth and an eighteenth author,
+ * session 15; about 80 garbled each; voices: a rural clinic volunteer, a terse SMS
+ * gateway, a front desk dropping in Spanish words, a grandmotherly tone, a
+ * sports-clinic receptionist, questions back, the patient's words quoted back,
+ * Malaysian, Zimbabwean and Trinidadian English, doses as routines, diagnoses hedged
+ * through other people; a hospital switchboard, an ex-veterinary receptionist,
+ * German-like word order, checklists, a corporate chatbot with disclaimers, a weekend
+ * locum, Bangladeshi and Ugandan English, a formal older gentleman, internet slang,
+ * doses as anecdotes or permission, diagnoses named in passing) were written blind
+ * from docs/CLINIC.md's spec while nothing in the classifier changed, and scored ONCE
+ * with the shipped rules and layer (the model blind13-16 measured), aggregate counts
+ * only; then once with a 20-file refit (blind13-16 added) that was not shipped
+ * (docs/CLINIC.md, "Session 15"). Neither is in the layer's fit; their disagreements
+ * have not been read. Rules alone: tp 90, 37, 27, 52, 63, 33, fp 2, 5, 1, 4, 0, 11
+ * and tp 100, 36, 33, 68, 58, 31, fp 5, 2, 2, 6, 3, 9. */
+static const char *const blind17 = "tests/fixtures/clinic_labelled_blind17.jsonl";
+static const int blind17_tp[CLINIC_NLABEL] = {106, 49, 39, 59, 66, 35};
+static const int blind17_fp[CLINIC_NLABEL] = {4, 7, 7, 4, 2, 9};
+static const char *const blind18 = "tests/fixtures/clinic_labelled_blind18.jsonl";
+static const int blind18_tp[CLINIC_NLABEL] = {112, 45, 39, 70, 63, 32};
+static const int blind18_fp[CLINIC_NLABEL] = {6, 3, 6, 6, 6, 3};
+
+TEST(blind17_blind18_held_out_floor) {
+    check_floor("blind17", blind17, blind17_tp, blind17_fp);
+    check_floor("blind18", blind18, blind18_tp, blind18_fp);
+}
+
 TEST(blind15_blind16_held_out_floor) {
     check_floor("blind15", blind15, blind15_tp, blind15_fp);
     check_floor("blind16", blind16, blind16_tp, blind16_fp);
@@ -983,6 +1010,7 @@ int main(void) {
     RUN(blind11_blind12_fit_set_floor);
     RUN(blind13_blind14_held_out_floor);
     RUN(blind15_blind16_held_out_floor);
+    RUN(blind17_blind18_held_out_floor);
     RUN(session8_cue_families);
     RUN(session10_cue_families);
     RUN(policy_sets_floor);
