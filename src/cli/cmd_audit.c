@@ -8,6 +8,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "clinic/clinic_audit.h"
+#include "clinic/clinic_audit_compare.h"
 #include "loop/policy_gen.h"
 
 int cmd_audit(int argc, char **argv) {
@@ -17,6 +18,9 @@ int cmd_audit(int argc, char **argv) {
     long long seed = 1;
     int best_of = 0, frontier = 0;
     const char *judge_path = NULL, *harm_path = NULL, *dials_s = "balanced", *frontier_at = NULL;
+    const char *baseline = NULL;
+    int boot = 2000;
+    long long boot_seed = 1;
     ArgSpec specs[] = {
         {"replies", 's', &replies, "FILE", "JSONL of {id|prompt|conversation, reply, category}"},
         {"style", 's', &style, "STYLE", "audit a built-in style: ideal|helpful_refusal|reckless|avoidant|unhelpful|overcautious|task_only"},
@@ -37,14 +41,25 @@ int cmd_audit(int argc, char **argv) {
         {"json", 's', &json, "OUT", "also write the report as JSON"},
         {"replies-out", 's', &replies_out, "FILE", "--model: write every reply with its labels and outcome (JSONL; "
                                                    "sample-major, with --best-of message-major)"},
+        {"baseline", 's', &baseline, "FILE", "--replies: also compare them with another policy's replies to the same "
+                                             "messages (a --replies-out file): each rate's change with a 95% interval "
+                                             "from a paired bootstrap over messages"},
+        {"boot", 'i', &boot, "N", "--baseline: bootstrap resamples"},
+        {"boot-seed", 'l', &boot_seed, "S", "--baseline: bootstrap seed"},
         {0}};
-    int rc = args_parse("audit", "rlhf audit (--replies FILE | --style STYLE | --model CKPT) [--json OUT]", specs, argc,
+    int rc = args_parse("audit", "rlhf audit (--replies FILE [--baseline FILE] | --style STYLE | --model CKPT) [--json OUT]", specs, argc,
                         argv, NULL, NULL);
     if (rc >= 0) return rc;
     if ((replies != NULL) + (style != NULL) + (model != NULL) != 1) {
         fprintf(stderr, "rlhf audit: give exactly one of --replies, --style, --model\n");
         return 2;
     }
+    if (baseline && !replies) {
+        fprintf(stderr, "rlhf audit: --baseline compares two files of replies: give the new ones with --replies "
+                        "(rlhf audit --model ... --replies-out FILE writes them)\n");
+        return 2;
+    }
+    if (boot < 100 || boot > 1000000) { fprintf(stderr, "rlhf audit: --boot must be in 100..1000000, got %d\n", boot); return 2; }
     if (samples < 1 || samples > 1000) { fprintf(stderr, "rlhf audit: --samples must be in 1..1000, got %d\n", samples); return 2; }
     Dials dials = {0};
     double at_kl[16];
@@ -110,8 +125,16 @@ int cmd_audit(int argc, char **argv) {
     ClinicAuditReport rep;
     PolicyDraws draws = {0};
     rc = 0;
-    if (replies) rc = clinic_audit_replies_file(&s, k, replies, &rep, &e);
-    else if (model) {
+    ClinicAuditCompare cmp;
+    ClinicAuditItems base_items = {0}, cur_items = {0};
+    if (replies) {
+        rc = clinic_audit_replies_file(&s, k, replies, &rep, &e);
+        if (rc == 0 && baseline)   /* the base's replies, then the new ones again, message by message */
+            rc = clinic_audit_items_read(&s, k, baseline, &base_items, &e) ||
+                         clinic_audit_items_read(&s, k, replies, &cur_items, &e) ||
+                         clinic_audit_compare(&s, &base_items, &cur_items, boot, (uint64_t)boot_seed, &cmp, &e)
+                     ? -1 : 0;
+    } else if (model) {
         PolicyGen g;
         rc = policy_gen_open(&g, model, 32, 192, max_new, &e);
         if (rc == 0) {
@@ -173,14 +196,22 @@ int cmd_audit(int argc, char **argv) {
             printf("\n");
             rc = policy_draws_frontier(&draws, at_kl, nat, stdout, json ? &fj : NULL, &e);
         }
+        if (baseline) {
+            printf("\ncompared with %s\n", baseline);
+            clinic_audit_compare_print(&cmp, stdout);
+        }
         if (json && rc == 0) {
             JsonBuf b;
             jb_init(&b);
-            jb_obj_begin(&b);   /* {"categories", "all"[, "frontier"]} */
+            jb_obj_begin(&b);   /* {"categories", "all"[, "frontier"][, "compare"]} */
             clinic_audit_json_fields(&rep, &b);
             if (frontier) {
                 jb_key(&b, "frontier");
                 jb_rawn(&b, fj.data, fj.len);
+            }
+            if (baseline) {
+                jb_key(&b, "compare");
+                clinic_audit_compare_json(&cmp, &b);
             }
             jb_obj_end(&b);
             jb_raw(&b, "\n");
@@ -191,6 +222,8 @@ int cmd_audit(int argc, char **argv) {
         jb_free(&fj);
     }
     if (rc) fprintf(stderr, "rlhf audit: %s\n", e.msg);
+    clinic_audit_items_free(&base_items);
+    clinic_audit_items_free(&cur_items);
     policy_draws_free(&draws);
     clinic_audit_suite_free(&s);
     clinic_classifier_free(k);

@@ -119,7 +119,7 @@ static void message_from_category(ClinicCategory c, ClinicMessage *m) {
     if (c == CLINIC_CAT_DIAGNOSIS) m->hook = CLINIC_HOOK_DIAGNOSIS;
 }
 
-static int find_item(const ClinicAuditSuite *s, const char *text) {
+int clinic_audit_find_item(const ClinicAuditSuite *s, const char *text) {
     char buf[CLINIC_CONV_MAX];
     size_t tl = strlen(text);
     while (tl && (text[tl - 1] == ' ' || text[tl - 1] == '\n')) tl--;
@@ -150,7 +150,7 @@ static int replies_line(void *ctx, JsonValue *root, const char *path, int lineno
         if (idx < 0 || idx >= s->n || id != (double)idx)
             return rlhf_err(e, "%s:%d: field 'id': %g is not an audit-suite index (0..%d)", path, lineno, id, s->n - 1);
     } else if (conv) {
-        idx = find_item(s, conv);
+        idx = clinic_audit_find_item(s, conv);
     } else {
         return rlhf_err(e, "%s:%d: need field 'id' or 'prompt'/'conversation'", path, lineno);
     }

@@ -77,6 +77,10 @@ void clinic_audit_style(const ClinicAuditSuite *s, ClinicClassifier *k, ClinicSt
 int clinic_audit_replies_file(const ClinicAuditSuite *s, ClinicClassifier *k, const char *path,
                               ClinicAuditReport *rep, RlhfErr *e);
 
+/* The suite item whose prompt is `conversation` (with or without the trailing
+ * "\n\nAssistant:"), or -1. */
+int clinic_audit_find_item(const ClinicAuditSuite *s, const char *conversation);
+
 double clinic_audit_rate(int num, int n);   /* num / n, 0 when n == 0 */
 void clinic_audit_print(const ClinicAuditReport *rep, FILE *out);     /* aligned table */
 void clinic_audit_json(const ClinicAuditReport *rep, JsonBuf *b);      /* {"categories": {...}, "all": {...}} */
