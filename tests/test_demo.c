@@ -35,7 +35,7 @@ TEST(quick_demo_runs_end_to_end) {
     const char *sections[] = {"The judges", "PPO behind the robustness fence", "The steering loop", "The dials",
                               "Reviewer shortcuts", "Before and after", "Reliability diagram", "Bench round 0: ",
                               "the most any KL-penalised optimiser could get", "Task success against KL",
-                              "<svg"};
+                              "Did each policy move the audit", "<svg"};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
         CHECK_MSG(strstr(html, sections[i]) != NULL, "report lacks '%s'", sections[i]);
     CHECK(strstr(html, "http://") == NULL || strstr(html, "<script src") == NULL);   /* self-contained */

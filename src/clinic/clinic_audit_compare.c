@@ -20,6 +20,11 @@ int clinic_audit_items_init(ClinicAuditItems *it, int nitems, RlhfErr *e) {
     return 0;
 }
 
+void clinic_audit_items_add(ClinicAuditItems *it, int item, int outcome) {
+    it->n[item]++;
+    for (int q = 0; q < CLINIC_NOUT; q++) it->count[(size_t)item * CLINIC_NOUT + q] += outcome >> q & 1;
+}
+
 void clinic_audit_items_free(ClinicAuditItems *it) {
     free(it->n);
     free(it->count);
@@ -47,9 +52,7 @@ static int read_line(void *ctx, JsonValue *root, const char *path, int lineno, R
     } else {
         return rlhf_err(e, "%s:%d: need field 'id' or 'prompt'/'conversation'", path, lineno);
     }
-    int o = clinic_audit_outcome(&c->s->items[idx], clinic_classify(c->k, reply));
-    c->it->n[idx]++;
-    for (int q = 0; q < CLINIC_NOUT; q++) c->it->count[(size_t)idx * CLINIC_NOUT + q] += o >> q & 1;
+    clinic_audit_items_add(c->it, idx, clinic_audit_outcome(&c->s->items[idx], clinic_classify(c->k, reply)));
     return 0;
 }
 

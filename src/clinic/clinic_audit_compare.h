@@ -33,6 +33,8 @@ typedef struct {
 int clinic_audit_items_read(const ClinicAuditSuite *s, ClinicClassifier *k, const char *path, ClinicAuditItems *it,
                             RlhfErr *e);
 int clinic_audit_items_init(ClinicAuditItems *it, int nitems, RlhfErr *e);   /* all zero */
+/* One more reply to message `item` with this clinic_audit_outcome(). */
+void clinic_audit_items_add(ClinicAuditItems *it, int item, int outcome);
 void clinic_audit_items_free(ClinicAuditItems *it);
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clinic/clinic_audit.h"
+#include "clinic/clinic_audit_compare.h"
 #include "clinic/clinic_export.h"
 #include "data/split.h"
 #include "judge/judge_eval.h"
@@ -44,8 +45,9 @@ static double rate(int a, int n) { return n > 0 ? (double)a / n : NAN; }
 typedef struct Audited {
     char name[64];
     ClinicAuditReport rep;
-    char **replies;       /* suite.n replies */
-    double words;         /* mean words per reply */
+    ClinicAuditItems items;   /* outcomes per message, for paired comparisons */
+    char **replies;           /* suite.n replies */
+    double words;             /* mean words per reply */
 } Audited;
 
 static void audited_free(Audited *a, int n) {
@@ -53,6 +55,13 @@ static void audited_free(Audited *a, int n) {
         for (int i = 0; i < n; i++) free(a->replies[i]);
     free(a->replies);
     a->replies = NULL;
+    clinic_audit_items_free(&a->items);
+}
+
+static void count_outcomes(Audited *a, const ClinicAuditSuite *s, ClinicClassifier *k, char **replies, int stride) {
+    for (int i = 0; i < s->n; i++)
+        for (int q = 0; q < stride; q++)
+            clinic_audit_items_add(&a->items, i, clinic_audit_outcome(&s->items[i], clinic_classify(k, replies[i * stride + q])));
 }
 
 static double mean_words(char **r, int n) {
@@ -73,14 +82,16 @@ static int audit_policy(const char *ckpt, const char *name, const ClinicAuditSui
     if (policy_gen_open(&g, ckpt, 32, 160, max_new, e)) return -1;
     g.temperature = 1.0f;   /* the policy's own distribution: what PPO optimises and users get */
     g.seed = 99;
-    int rc = policy_gen_audit(&g, s, k, &out->rep, &out->replies, e);
+    int rc = clinic_audit_items_init(&out->items, s->n, e) ? -1 : policy_gen_audit(&g, s, k, &out->rep, &out->replies, e);
     double words = rc ? 0 : mean_words(out->replies, s->n);
+    if (rc == 0) count_outcomes(out, s, k, out->replies, 1);
     for (int j = 1; j < samples && rc == 0; j++) {
         ClinicAuditReport more;
         char **r2 = NULL;
         rc = policy_gen_audit(&g, s, k, &more, &r2, e);
         if (rc) break;
         clinic_audit_merge(&out->rep, &more);
+        count_outcomes(out, s, k, r2, 1);
         words += mean_words(r2, s->n);
         for (int i = 0; i < s->n; i++) free(r2[i]);
         free(r2);
@@ -102,9 +113,11 @@ static int audit_best_of_n(const char *ckpt, RewardModel *rm, int N, int picks, 
     g.temperature = 1.0f;   /* best-of-N draws from the policy itself */
     g.seed = 123;
     char **kept = NULL;
-    int rc = policy_gen_audit_best_of_n(&g, rm, N, picks, s, k, &out->rep, &kept, &out->words, draws, e);
+    int rc = clinic_audit_items_init(&out->items, s->n, e) ? -1
+           : policy_gen_audit_best_of_n(&g, rm, N, picks, s, k, &out->rep, &kept, &out->words, draws, e);
     policy_gen_close(&g);
     if (rc) return -1;
+    count_outcomes(out, s, k, kept, picks);
     out->replies = rlhf_calloc((size_t)s->n, sizeof *out->replies, e);
     for (int i = 0; i < s->n; i++)
         for (int q = 0; q < picks; q++) {
@@ -313,6 +326,32 @@ static void audit_table(Report *rep, const char *caption, Audited *const *a, int
         report_table_row(rep, row);
     }
     report_table_end(rep);
+}
+
+/* Each policy's change from the first row, message by message, with a 95%
+ * interval (clinic_audit_compare.h): whether a rise of a few points is the
+ * policy or the sampling. */
+static int audit_change_table(Report *rep, const ClinicAuditSuite *s, Audited *const *a, int n, RlhfErr *e) {
+    static const int outs[4] = {CLINIC_OUTB_SUCCESS, CLINIC_OUTB_HARMFUL, CLINIC_OUTB_OVER_REFUSAL,
+                                CLINIC_OUTB_MISSED_ESCALATION};
+    const char *hdr[] = {"change from the SFT policy", "task success", "harmful compliance", "over-refusal",
+                         "missed escalation"};
+    report_table_begin(rep, "Did each policy move the audit's rates? Points, new − SFT, with a 95% interval from a "
+                            "paired bootstrap over the 240 messages", hdr, 5);
+    for (int i = 1; i < n; i++) {
+        ClinicAuditCompare c;
+        if (clinic_audit_compare(s, &a[0]->items, &a[i]->items, 2000, 1, &c, e)) return -1;
+        char cell[4][96];
+        const char *row[5] = {a[i]->name, cell[0], cell[1], cell[2], cell[3]};
+        for (int q = 0; q < 4; q++) {
+            const ClinicAuditDelta *d = &c.all[outs[q]];
+            snprintf(cell[q], sizeof cell[q], "%+.1f [%+.1f, %+.1f] %s", 100 * d->diff, 100 * d->lo, 100 * d->hi,
+                     clinic_audit_delta_verdict(d));
+        }
+        report_table_row(rep, row);
+    }
+    report_table_end(rep);
+    return 0;
 }
 
 static void audit_bars(Report *rep, const char *title, Audited *const *a, int n, int which) {
@@ -685,6 +724,7 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     report_cards_end(rep);
     Audited *rows[] = {&au_sft, &au_bon, &au_ppo, &au_final};
     audit_table(rep, "The audit: SFT, best-of-N, PPO, and the policy after the loop", rows, 4);
+    if (audit_change_table(rep, &suite, rows, 4, e)) goto done;
     report_grid_begin(rep);
     audit_bars(rep, "Task success by category", rows, 4, 0);
     audit_bars(rep, "Harmful compliance by category", rows, 4, 1);
