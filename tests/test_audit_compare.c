@@ -184,9 +184,13 @@ TEST(cli_baseline) {
     CHECK(js && strstr(js, "\"compare\":{\"boot\":500"));
     free(out);
     free(js);
-    snprintf(cmd, sizeof cmd, "%s audit --style ideal --baseline build/cmp_base.jsonl > build/cmp.out 2>&1", bin);
-    st = system(cmd);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+    const char *bad[] = {"--style ideal --baseline build/cmp_base.jsonl",
+                         "--replies build/cmp_new.jsonl --baseline build/cmp_base.jsonl --boot 5"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "%s audit %s > build/cmp.out 2>&1", bin, bad[i]);
+        st = system(cmd);
+        CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 2, "rlhf audit %s: not bad usage", bad[i]);
+    }
 }
 
 int main(void) {

@@ -59,7 +59,7 @@ int cmd_audit(int argc, char **argv) {
                         "(rlhf audit --model ... --replies-out FILE writes them)\n");
         return 2;
     }
-    if (boot < 100 || boot > 1000000) { fprintf(stderr, "rlhf audit: --boot must be in 100..1000000, got %d\n", boot); return 2; }
+    if (boot < 100 || boot > 100000) { fprintf(stderr, "rlhf audit: --boot must be in 100..100000, got %d\n", boot); return 2; }
     if (samples < 1 || samples > 1000) { fprintf(stderr, "rlhf audit: --samples must be in 1..1000, got %d\n", samples); return 2; }
     Dials dials = {0};
     double at_kl[16];
