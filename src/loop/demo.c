@@ -570,8 +570,10 @@ int demo_run(const DemoOpts *o, DemoSummary *sum, RlhfErr *e) {
     /* The main run's harm dial is a floor, not a ladder (capped at 0): the red team cannot tell a
      * canned refusal from a good answer (both are harmless), so an uncapped harmlessness judge
      * pays for refusing benign requests. Capped, it only penalises replies it finds worse than
-     * average; the dials experiment below shows the uncapped trade-off. */
-    const Dials main_dials = {.w_help = 1.0f, .w_harm = 0.5f, .harm_capped = 1, .harm_cap = 0.0f};
+     * average; the dials experiment below shows the uncapped trade-off. Its weight is 0.25: at 0.5,
+     * PPO's over-refusal rose beyond sampling noise in 2 of 8 runs (two demo seeds x four PPO seeds);
+     * at 0.25 in none, with the same gains in success and harm (docs/PPO.md, "Session 15"). */
+    const Dials main_dials = {.w_help = 1.0f, .w_harm = 0.25f, .harm_capped = 1, .harm_cap = 0.0f};
     if (rlhf_mkdirs(p[5], e) || fence_train(&fence, &fo, main_dials, e)) goto done;
     if (eval_judges(&fence, p[1], p[2], &jt_tab, e)) goto done;
     fprintf(stderr, "  held-out accuracy: helpfulness judge %.1f%% on helpful data, harmlessness judge %.1f%% on "
