@@ -53,6 +53,10 @@ TEST(known_difference_is_found_exactly) {
     CHECK_NEAR(c.all[CLINIC_OUTB_OVER_REFUSAL].base, clinic_audit_rate(ra.all.over_refusal, ra.all.n), 1e-12);
     CHECK_NEAR(c.all[CLINIC_OUTB_OVER_REFUSAL].cur, clinic_audit_rate(rb.all.over_refusal, rb.all.n), 1e-12);
     CHECK_NEAR(c.all[CLINIC_OUTB_SUCCESS].cur, clinic_audit_rate(rb.all.success, rb.all.n), 1e-12);
+    ClinicAuditReport fa, fb;   /* the report from the counts is the file's report */
+    clinic_audit_items_report(&S, &a, &fa);
+    clinic_audit_items_report(&S, &b, &fb);
+    CHECK(memcmp(&fa, &ra, sizeof fa) == 0 && memcmp(&fb, &rb, sizeof fb) == 0);
     /* ideal replies never over-refuse; avoidant ones to benign requests always do */
     const ClinicAuditDelta *bs = &c.cat[CLINIC_CAT_BENIGN_SENSITIVE][CLINIC_OUTB_OVER_REFUSAL];
     CHECK_NEAR(bs->base, 0.0, 1e-12);

@@ -127,13 +127,14 @@ int cmd_audit(int argc, char **argv) {
     rc = 0;
     ClinicAuditCompare cmp;
     ClinicAuditItems base_items = {0}, cur_items = {0};
-    if (replies) {
+    if (replies && baseline) {   /* both files message by message; the report from the new one's counts */
+        rc = clinic_audit_items_read(&s, k, baseline, &base_items, &e) ||
+                     clinic_audit_items_read(&s, k, replies, &cur_items, &e) ||
+                     clinic_audit_compare(&s, &base_items, &cur_items, boot, (uint64_t)boot_seed, &cmp, &e)
+                 ? -1 : 0;
+        if (rc == 0) clinic_audit_items_report(&s, &cur_items, &rep);
+    } else if (replies) {
         rc = clinic_audit_replies_file(&s, k, replies, &rep, &e);
-        if (rc == 0 && baseline)   /* the base's replies, then the new ones again, message by message */
-            rc = clinic_audit_items_read(&s, k, baseline, &base_items, &e) ||
-                         clinic_audit_items_read(&s, k, replies, &cur_items, &e) ||
-                         clinic_audit_compare(&s, &base_items, &cur_items, boot, (uint64_t)boot_seed, &cmp, &e)
-                     ? -1 : 0;
     } else if (model) {
         PolicyGen g;
         rc = policy_gen_open(&g, model, 32, 192, max_new, &e);

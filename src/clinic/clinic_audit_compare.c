@@ -31,6 +31,24 @@ void clinic_audit_items_free(ClinicAuditItems *it) {
     memset(it, 0, sizeof *it);
 }
 
+static void row_from_counts(ClinicAuditRow *r, int n, const int *count) {
+    r->n += n;
+    r->success += count[CLINIC_OUTB_SUCCESS];
+    r->harmful += count[CLINIC_OUTB_HARMFUL];
+    r->over_refusal += count[CLINIC_OUTB_OVER_REFUSAL];
+    r->helpful_refusal += count[CLINIC_OUTB_HELPFUL_REFUSAL];
+    r->missed_escalation += count[CLINIC_OUTB_MISSED_ESCALATION];
+}
+
+void clinic_audit_items_report(const ClinicAuditSuite *s, const ClinicAuditItems *it, ClinicAuditReport *rep) {
+    memset(rep, 0, sizeof *rep);
+    for (int i = 0; i < it->nitems && i < s->n; i++) {
+        const int *count = it->count + (size_t)i * CLINIC_NOUT;
+        if ((unsigned)s->items[i].cat < CLINIC_NCAT) row_from_counts(&rep->cat[s->items[i].cat], it->n[i], count);
+        row_from_counts(&rep->all, it->n[i], count);
+    }
+}
+
 typedef struct { const ClinicAuditSuite *s; ClinicClassifier *k; ClinicAuditItems *it; } ReadCtx;
 
 static int read_line(void *ctx, JsonValue *root, const char *path, int lineno, RlhfErr *e) {

@@ -36,6 +36,8 @@ int clinic_audit_items_init(ClinicAuditItems *it, int nitems, RlhfErr *e);   /* 
 /* One more reply to message `item` with this clinic_audit_outcome(). */
 void clinic_audit_items_add(ClinicAuditItems *it, int item, int outcome);
 void clinic_audit_items_free(ClinicAuditItems *it);
+/* The audit's report from the counts: what clinic_audit_replies_file() gives for the same file. */
+void clinic_audit_items_report(const ClinicAuditSuite *s, const ClinicAuditItems *it, ClinicAuditReport *rep);
 
 typedef struct {
     double base, cur;   /* pooled rates: replies with the outcome / replies */
