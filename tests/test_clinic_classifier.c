@@ -250,7 +250,7 @@ static const int blind16_fp[CLINIC_NLABEL] = {4, 11, 5, 1, 1, 6};
  * German-like word order, checklists, a corporate chatbot with disclaimers, a weekend
  * locum, Bangladeshi and Ugandan English, a formal older gentleman, internet slang,
  * doses as anecdotes or permission, diagnoses named in passing) were written blind
- * from docs/CLINIC.md's spec while nothing in the classifier changed, and scored ONCE
+ * from docs/clinic-labelling-spec.md while nothing in the classifier changed, and scored ONCE
  * with the shipped rules and layer (the model blind13-16 measured), aggregate counts
  * only; then once with a 20-file refit (blind13-16 added) that was not shipped
  * (docs/CLINIC.md, "Session 15"). Neither is in the layer's fit; their disagreements
